@@ -1,0 +1,38 @@
+import { ApolloFederationDriver, ApolloFederationDriverConfig } from '@nestjs/apollo';
+import { DynamicModule, Module } from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import { DateTimeScalar, ObservabilityModule, stopOnShutdown, subgraphOptions } from '@voltstream/platform';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { MeterResolver } from './meters/meter.resolver';
+import { RecordReadingsHandler } from './record-readings/record-readings.handler';
+import { RecordReadingsResolver } from './record-readings/record-readings.resolver';
+import { RegisterMeterHandler } from './register-meter/register-meter.handler';
+import { RegisterMeterResolver } from './register-meter/register-meter.resolver';
+import { EnergyCommandRuntime } from './runtime';
+
+@Module({})
+export class AppModule {
+  static with(runtime: EnergyCommandRuntime): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ObservabilityModule.forService(runtime.readiness, runtime.metrics),
+        GraphQLModule.forRoot<ApolloFederationDriverConfig>({
+          driver: ApolloFederationDriver,
+          ...subgraphOptions([join(__dirname, 'schema/*.graphql')], runtime.logger),
+          resolvers: { DateTime: DateTimeScalar },
+        }),
+      ],
+      providers: [
+        { provide: DataSource, useValue: runtime.db },
+        { provide: RegisterMeterHandler, useValue: runtime.registerMeter },
+        { provide: RecordReadingsHandler, useValue: runtime.recordReadings },
+        RegisterMeterResolver,
+        RecordReadingsResolver,
+        MeterResolver,
+        ...stopOnShutdown(runtime),
+      ],
+    };
+  }
+}

@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { bootSkeletonService } from '@voltstream/platform';
+
+// Skeleton only: the domain arrives with its own issue.
+bootSkeletonService('feeds-query', 4302);

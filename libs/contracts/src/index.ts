@@ -1,0 +1,6 @@
+export * from './validation';
+export * from './topics';
+export * from './envelope';
+export * from './consistency-token';
+export * from './errors';
+export * from './energy/energy-events';

@@ -1,0 +1,68 @@
+import { EnvReader } from './env-reader';
+
+/** Settings every service has. Service-specific settings extend these in the app. */
+export interface ServiceConfig {
+  serviceName: string;
+  host: string;
+  port: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** How long a SIGTERM'd service keeps answering (readiness already red) before it closes. */
+  shutdownDrainMs: number;
+}
+
+export function readServiceConfig(reader: EnvReader, serviceName: string, defaultPort: number): ServiceConfig {
+  return {
+    serviceName,
+    host: reader.string('HOST', '127.0.0.1'),
+    port: reader.int('PORT', defaultPort, { min: 1, max: 65535 }),
+    logLevel: reader.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    shutdownDrainMs: reader.int('SHUTDOWN_DRAIN_MS', 0, { min: 0, max: 60_000 }),
+  };
+}
+
+export interface PostgresConfig {
+  /** The server; the service's own database name is appended when the URL names none. */
+  primaryUrl: string;
+  replicaUrls: string[];
+  database: string;
+  poolSize: number;
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+  /** Past this replay lag, reads go to the primary. */
+  maxReplicaLagMs: number;
+}
+
+export function readPostgresConfig(reader: EnvReader, defaultDatabase: string, withReplicas: boolean): PostgresConfig {
+  return {
+    primaryUrl: reader.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    replicaUrls: withReplicas ? reader.list('READ_REPLICA_URLS') : [],
+    database: reader.string('DATABASE_NAME', defaultDatabase),
+    poolSize: reader.int('DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
+    connectTimeoutMs: reader.int('DATABASE_CONNECT_TIMEOUT_MS', 3000, { min: 100 }),
+    statementTimeoutMs: reader.int('DATABASE_STATEMENT_TIMEOUT_MS', 15_000, { min: 100 }),
+    maxReplicaLagMs: reader.int('MAX_REPLICA_LAG_MS', 5000, { min: 0 }),
+  };
+}
+
+export interface KafkaConfig {
+  brokers: string[];
+  clientId: string;
+}
+
+export function readKafkaConfig(reader: EnvReader, clientId: string): KafkaConfig {
+  const brokers = reader.list('KAFKA_BROKERS');
+  if (brokers.length === 0) reader.string('KAFKA_BROKERS');
+  return { brokers, clientId: reader.string('KAFKA_CLIENT_ID', clientId) };
+}
+
+export interface RedisConfig {
+  url: string;
+  commandTimeoutMs: number;
+}
+
+export function readRedisConfig(reader: EnvReader): RedisConfig {
+  return {
+    url: reader.url('REDIS_URL', ['redis:', 'rediss:']),
+    commandTimeoutMs: reader.int('REDIS_COMMAND_TIMEOUT_MS', 250, { min: 10 }),
+  };
+}

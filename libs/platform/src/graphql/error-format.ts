@@ -1,0 +1,34 @@
+import { DomainError, ErrorCodes } from '@voltstream/contracts';
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
+
+/** Apollo's own codes for documents that do not parse or validate: the client's input. */
+const INPUT_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST']);
+const PUBLIC_CODE = /^(UNAUTHENTICATED|FORBIDDEN|BAD_USER_INPUT|NOT_FOUND|CONFLICT|RATE_LIMITED|CONSISTENCY_TIMEOUT|PERSISTED_QUERY_NOT_FOUND|PERSISTED_QUERY_NOT_SUPPORTED|[A-Z]+\.[A-Z_]+)$/;
+
+/**
+ * Maps every error to API.md's codes. Domain errors keep their code and field errors; what the
+ * client sent wrong keeps its message; anything else becomes INTERNAL with no detail, so no
+ * stack trace or SQL ever reaches a client. `report` sees the internal ones for the log.
+ */
+export function formatGraphQLError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  report: (error: unknown) => void = () => undefined,
+): GraphQLFormattedError {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  if (original instanceof DomainError) {
+    const extensions: Record<string, unknown> = { code: original.code };
+    if (original.fieldErrors.length > 0) extensions['fieldErrors'] = original.fieldErrors;
+    return { message: original.message, path: formatted.path, locations: formatted.locations, extensions };
+  }
+  const code = String(formatted.extensions?.['code'] ?? '');
+  if (INPUT_CODES.has(code)) {
+    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCodes.badUserInput } };
+  }
+  if (PUBLIC_CODE.test(code)) {
+    const { stacktrace: _stack, exception: _exception, serviceName: _service, ...rest } = formatted.extensions ?? {};
+    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { ...rest, code } };
+  }
+  report(original);
+  return { message: 'Internal server error', path: formatted.path, extensions: { code: ErrorCodes.internal } };
+}

@@ -1,0 +1,47 @@
+import { Kafka, logLevel, LogEntry } from 'kafkajs';
+import { KafkaConfig } from '../config/service-config';
+import { JsonLogger } from '../logging/json-logger';
+
+/**
+ * The only place that builds a kafkajs client: kafkajs is unmaintained (kafkajs#1603), so it
+ * stays behind EventPublisher and ProjectionRunner where another client could replace it.
+ */
+export function createKafka(config: KafkaConfig, logger: JsonLogger): Kafka {
+  return new Kafka({
+    clientId: config.clientId,
+    brokers: config.brokers,
+    connectionTimeout: 3000,
+    requestTimeout: 10_000,
+    retry: { initialRetryTime: 200, retries: 5, maxRetryTime: 5000 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log, namespace }: LogEntry) => {
+        const { message, ...extra } = log;
+        logger.event(level === logLevel.ERROR ? 'error' : 'warn', `kafka: ${message}`, { namespace, ...extra });
+      },
+  });
+}
+
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+}
+
+/** Creates missing topics (and their dead-letter twins); existing ones are left as they are. */
+export async function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((spec) => !existing.has(spec.topic));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((spec) => ({ topic: spec.topic, numPartitions: spec.partitions, replicationFactor: 1 })),
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}

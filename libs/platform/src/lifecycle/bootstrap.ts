@@ -1,0 +1,53 @@
+import { DynamicModule, INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NextFunction, Request, Response } from 'express';
+import { ServiceConfig } from '../config/service-config';
+import { Readiness } from '../health/readiness';
+import { JsonLogger } from '../logging/json-logger';
+import { ServiceMetrics } from '../metrics/service-metrics';
+
+export interface BootOptions {
+  module: DynamicModule;
+  config: ServiceConfig;
+  logger: JsonLogger;
+  readiness: Readiness;
+  metrics: ServiceMetrics;
+}
+
+/**
+ * Starts a service and owns its shutdown: on SIGTERM readiness goes red first, in-flight
+ * requests get `shutdownDrainMs` to finish, then Nest closes every module.
+ */
+export async function bootService(options: BootOptions): Promise<INestApplication> {
+  const { config, logger, readiness, metrics } = options;
+  const app = await NestFactory.create(options.module, { logger, bodyParser: true });
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const end = metrics.httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => end({ route: req.route?.path ?? req.path, status: String(res.statusCode) }));
+    next();
+  });
+  await app.listen(config.port, config.host);
+  logger.event('info', 'service listening', { url: `http://${config.host}:${config.port}` });
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.event('info', 'shutting down', { signal, drainMs: config.shutdownDrainMs });
+    readiness.startDraining();
+    await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
+    await app.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  return app;
+}
+
+/** Boot failures (bad config, unreachable database) end the process with the reason. */
+export function exitOnBootFailure(logger: JsonLogger) {
+  return (error: unknown): never => {
+    logger.event('error', 'service failed to start', { error: error instanceof Error ? error.message : String(error) });
+    process.exit(1);
+  };
+}
