@@ -2,12 +2,14 @@
 // Builds every app and lib into dist/: TypeScript (with decorator metadata, which Nest needs),
 // path aliases rewritten to relative requires, the subgraphs' SDL copied beside their code,
 // and the supergraph composed.
-import { cpSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { root, run } from './lib/run.mjs';
 
-export async function build() {
+/** `clean` drops dist/ first, so no compiled test of a deleted source can linger. */
+export async function build({ clean = false } = {}) {
   const started = Date.now();
+  if (clean) rmSync(join(root, 'dist'), { recursive: true, force: true });
   await run('npx', ['tsc', '-p', 'tsconfig.json']);
   await run('npx', ['tsc-alias', '-p', 'tsconfig.json']);
   for (const file of findFiles(join(root, 'apps'), '.graphql')) {
@@ -26,7 +28,7 @@ function findFiles(dir, suffix) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  build().catch((error) => {
+  build({ clean: process.argv.includes('--clean') }).catch((error) => {
     console.error(`build failed: ${error.message}`);
     process.exit(1);
   });

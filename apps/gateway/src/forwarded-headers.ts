@@ -9,7 +9,7 @@ const FORWARDED = ['x-user-id', 'x-consistency-token', 'x-correlation-id'] as co
 
 export class ForwardingDataSource extends RemoteGraphQLDataSource<{ req?: RequestLike }> {
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<{ req?: RequestLike }>): void {
-    const req = context.req;
+    const req = (context as { req?: RequestLike }).req;
     if (!req || !request.http) return;
     for (const name of FORWARDED) {
       const value = header(req, name);

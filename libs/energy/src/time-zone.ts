@@ -49,12 +49,12 @@ export function localParts(instant: Date, timeZone: string): LocalParts {
     if (part.type !== 'literal') parts[part.type] = Number(part.value);
   }
   return {
-    year: parts['year']!,
-    month: parts['month']!,
-    day: parts['day']!,
-    hour: parts['hour']!,
-    minute: parts['minute']!,
-    second: parts['second']!,
+    year: parts['year'],
+    month: parts['month'],
+    day: parts['day'],
+    hour: parts['hour'],
+    minute: parts['minute'],
+    second: parts['second'],
   };
 }
 

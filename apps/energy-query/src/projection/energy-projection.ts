@@ -188,5 +188,5 @@ async function updateMeters(tx: Queryable, versions: ReadonlyMap<string, number>
 /** Row objects → one array per column, the shape `unnest` takes. */
 function columns<T>(rows: readonly T[], pick: (row: T) => unknown[]): unknown[][] {
   const picked = rows.map(pick);
-  return picked[0]!.map((_, i) => picked.map((row) => row[i]));
+  return picked[0].map((_, i) => picked.map((row) => row[i]));
 }

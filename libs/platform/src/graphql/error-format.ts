@@ -21,7 +21,8 @@ export function formatGraphQLError(
     if (original.fieldErrors.length > 0) extensions['fieldErrors'] = original.fieldErrors;
     return { message: original.message, path: formatted.path, locations: formatted.locations, extensions };
   }
-  const code = String(formatted.extensions?.['code'] ?? '');
+  const rawCode = formatted.extensions?.['code'];
+  const code = typeof rawCode === 'string' ? rawCode : '';
   if (INPUT_CODES.has(code)) {
     return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCodes.badUserInput } };
   }

@@ -96,25 +96,27 @@ export class ProjectionRunner<T> {
     });
   }
 
-  private async handleBatch({ batch, heartbeat, resolveOffset, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const stillOurs = () => payload.isRunning() && !payload.isStale();
+    if (batch.messages.length === 0 || !stillOurs()) return;
     const { topic, partition } = batch;
     const messages = batch.messages;
     const failure = await this.withRetries(() => this.applyInTransaction(topic, partition, messages));
     if (failure) {
       for (const message of messages) {
-        if (!isRunning() || isStale()) return;
+        if (!stillOurs()) return;
         const error = await this.withRetries(() => this.applyInTransaction(topic, partition, [message]));
         if (error) await this.deadLetter(topic, partition, message, error);
-        await heartbeat();
+        await payload.heartbeat();
       }
     }
-    const last = messages[messages.length - 1]!;
+    const last = messages[messages.length - 1];
     const next = (BigInt(last.offset) + 1n).toString();
     await this.consumer?.commitOffsets([{ topic, partition, offset: next }]);
-    resolveOffset(last.offset);
+    payload.resolveOffset(last.offset);
     this.options.onLag?.(partition, Number(batch.offsetLag()));
-    await heartbeat();
+    await payload.heartbeat();
   }
 
   /** Applies messages and records the position in one transaction. */
@@ -130,7 +132,7 @@ export class ProjectionRunner<T> {
       const fresh = messages.filter((m) => BigInt(m.offset) >= applyFrom);
       const events = fresh.map((m) => toConsumedEvent(topic, partition, m));
       const outcome = events.length > 0 ? await projection.apply(events, tx) : undefined;
-      const next = (BigInt(messages[messages.length - 1]!.offset) + 1n).toString();
+      const next = (BigInt(messages[messages.length - 1].offset) + 1n).toString();
       await tx.query(
         `INSERT INTO projection_positions (projection, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
          ON CONFLICT (projection, topic, partition) DO UPDATE SET next_offset = GREATEST(projection_positions.next_offset, EXCLUDED.next_offset), updated_at = now()`,

@@ -23,7 +23,8 @@ export async function bootService(options: BootOptions): Promise<INestApplicatio
   const app = await NestFactory.create(options.module, { logger, bodyParser: true });
   app.use((req: Request, res: Response, next: NextFunction) => {
     const end = metrics.httpDuration.startTimer({ method: req.method });
-    res.on('finish', () => end({ route: req.route?.path ?? req.path, status: String(res.statusCode) }));
+    // Label by the path's first segment (/graphql, /health, /metrics): bounded cardinality.
+    res.on('finish', () => end({ route: `/${req.path.split('/')[1] ?? ''}`, status: String(res.statusCode) }));
     next();
   });
   await app.listen(config.port, config.host);

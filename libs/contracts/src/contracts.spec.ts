@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decodeConsistencyToken, encodeConsistencyToken } from './consistency-token';
+import { parseEnergyEvent, UnknownEventError } from './energy/energy-events';
+import { parseEnvelope } from './envelope';
+import { ContractViolation } from './validation';
+
+const envelope = {
+  id: '0b7f9c1e-2f4a-4d8e-9a6b-3c2d1e0f9a8b',
+  type: 'energy.ReadingsRecorded',
+  schemaVersion: 1,
+  aggregateType: 'Meter',
+  aggregateId: '7d1c2f4e-8a43-4c55-9d5b-0c6f6d7a1b2c',
+  aggregateVersion: 2,
+  occurredAt: '2026-06-01T12:00:00.000Z',
+  correlationId: null,
+  causationId: null,
+  actorId: 'alice',
+  payload: { meterId: '7d1c2f4e-8a43-4c55-9d5b-0c6f6d7a1b2c', readings: [{ at: '2026-06-01T11:45:00.000Z', wh: 120 }] },
+};
+
+describe('event envelope', () => {
+  it('parses a valid envelope', () => {
+    assert.deepEqual(parseEnvelope(JSON.stringify(envelope)), envelope);
+  });
+
+  it('names the field that breaks the contract', () => {
+    assert.throws(() => parseEnvelope(JSON.stringify({ ...envelope, aggregateVersion: 0 })), (error: unknown) => {
+      assert.ok(error instanceof ContractViolation);
+      assert.equal(error.path, 'aggregateVersion');
+      return true;
+    });
+    assert.throws(() => parseEnvelope('{not json'), ContractViolation);
+  });
+
+  it('validates payloads by type and version, and refuses unknown versions', () => {
+    const event = parseEnergyEvent(envelope.type, 1, envelope.payload);
+    assert.equal(event.type, 'energy.ReadingsRecorded');
+    assert.throws(() => parseEnergyEvent(envelope.type, 1, { meterId: 'x', readings: [] }), ContractViolation);
+    assert.throws(() => parseEnergyEvent(envelope.type, 9, envelope.payload), UnknownEventError);
+  });
+});
+
+describe('consistency token', () => {
+  it('round-trips and rejects what it did not issue', () => {
+    const token = { aggregateType: 'Meter', aggregateId: envelope.aggregateId, version: 42 };
+    assert.deepEqual(decodeConsistencyToken(encodeConsistencyToken(token)), token);
+    assert.equal(decodeConsistencyToken('ct1.bm9wZQ'), null);
+    assert.equal(decodeConsistencyToken('something else'), null);
+  });
+});

@@ -1,0 +1,5 @@
+export * from './settings';
+export * from './graphql-client';
+export * from './infra-control';
+export * from './scratch-database';
+export * from './eventually';

@@ -1,0 +1,133 @@
+// Starts, waits for and stops the services as detached processes of a profile, with their
+// logs and pid files under .data/<profile>/. Used by `npm start`, `npm run stop` and the tests.
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { root } from './run.mjs';
+
+/** Every deployable, in start order: the gateway last, once its subgraphs answer. */
+export const APPS = [
+  { name: 'identity', port: 4001 },
+  { name: 'energy-command', port: 4101 },
+  { name: 'energy-query', port: 4102 },
+  { name: 'billing-command', port: 4201 },
+  { name: 'billing-query', port: 4202 },
+  { name: 'feeds-command', port: 4301 },
+  { name: 'feeds-query', port: 4302 },
+  { name: 'gateway', port: 4000 },
+];
+
+/** Test services run 1000 ports up, so a test run never collides with `npm start`. */
+const PORT_OFFSET = { dev: 0, test: 1000 };
+
+export function portOf(app, profile) {
+  const override = process.env[`${app.name.toUpperCase().replace(/-/g, '_')}_PORT`];
+  return override ? Number(override) : app.port + (PORT_OFFSET[profile] ?? 0);
+}
+
+export const baseUrl = (app, profile) => `http://127.0.0.1:${portOf(app, profile)}`;
+export const gatewayUrl = (profile) => `${baseUrl(APPS.find((a) => a.name === 'gateway'), profile)}/graphql`;
+
+const dirs = (profile) => {
+  const base = join(root, '.data', profile);
+  return { logs: join(base, 'logs'), pids: join(base, 'pids') };
+};
+
+/** The environment each service boots with: infrastructure plus where its peers listen. */
+export function serviceEnv(profile, infraEnv) {
+  const env = { ...process.env, ...infraEnv, HOST: '127.0.0.1', KAFKAJS_NO_PARTITIONER_WARNING: '1' };
+  for (const app of APPS) {
+    if (app.name !== 'gateway') env[`${app.name.toUpperCase().replace(/-/g, '_')}_URL`] = `${baseUrl(app, profile)}/graphql`;
+  }
+  return env;
+}
+
+export function pidOf(app, profile) {
+  const file = join(dirs(profile).pids, `${app.name}.pid`);
+  if (!existsSync(file)) return null;
+  const pid = Number(readFileSync(file, 'utf8'));
+  return isAlive(pid) ? pid : null;
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts the apps not already running; returns the names it started. */
+export function startApps(profile, infraEnv, apps = APPS) {
+  const { logs, pids } = dirs(profile);
+  mkdirSync(logs, { recursive: true });
+  mkdirSync(pids, { recursive: true });
+  const env = serviceEnv(profile, infraEnv);
+  const started = [];
+  for (const app of apps) {
+    if (pidOf(app, profile)) continue;
+    const main = join(root, 'dist/apps', app.name, 'src/main.js');
+    const log = openSync(join(logs, `${app.name}.log`), 'a');
+    const child = spawn(process.execPath, ['--enable-source-maps', main], {
+      cwd: root,
+      env: { ...env, PORT: String(portOf(app, profile)) },
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
+    closeSync(log);
+    writeFileSync(join(pids, `${app.name}.pid`), String(child.pid));
+    child.unref();
+    started.push(app.name);
+  }
+  return started;
+}
+
+/** Waits until every app's /health/ready answers 200; names the laggards on timeout. */
+export async function waitUntilReady(profile, apps = APPS, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  const pending = new Set(apps.map((a) => a.name));
+  while (pending.size > 0) {
+    for (const app of apps.filter((a) => pending.has(a.name))) {
+      if (!pidOf(app, profile)) {
+        throw new Error(`${app.name} exited during start; see .data/${profile}/logs/${app.name}.log`);
+      }
+      if (await isReady(app, profile)) {
+        pending.delete(app.name);
+        console.error(`apps: ${app.name} ready on ${baseUrl(app, profile)}`);
+      }
+    }
+    if (pending.size === 0) break;
+    if (Date.now() > deadline) {
+      throw new Error(`not ready after ${timeoutMs / 1000} s: ${[...pending].join(', ')} (logs in .data/${profile}/logs/)`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+async function isReady(app, profile) {
+  try {
+    const response = await fetch(`${baseUrl(app, profile)}/health/ready`, { signal: AbortSignal.timeout(2000) });
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; removes the pid files. */
+export async function stopApps(profile, apps = APPS, graceMs = 10_000) {
+  const running = apps.map((app) => ({ app, pid: pidOf(app, profile) })).filter((r) => r.pid);
+  for (const { pid } of running) process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (running.some((r) => isAlive(r.pid)) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  for (const { app, pid } of running) {
+    if (isAlive(pid)) {
+      console.error(`apps: ${app.name} did not stop in ${graceMs / 1000} s; killing it`);
+      process.kill(pid, 'SIGKILL');
+    }
+  }
+  for (const app of apps) rmSync(join(dirs(profile).pids, `${app.name}.pid`), { force: true });
+  return running.map((r) => r.app.name);
+}

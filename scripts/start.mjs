@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// `npm start`: installs if needed, builds, starts the infrastructure that no environment
+// variable points elsewhere, starts every service (migrations run as each boots), and prints
+// where to point a GraphQL client once every /health/ready is green. Idempotent: what runs
+// already is reused.
+import { build } from './build.mjs';
+import { APPS, gatewayUrl, startApps, stopApps, waitUntilReady } from './lib/apps.mjs';
+import { ensureInstalled } from './lib/install.mjs';
+
+const profile = (process.env.VOLTSTREAM_PROFILE ||= 'dev');
+
+async function main() {
+  await ensureInstalled();
+  await build();
+  const infra = await import('../infra/local/infra.mjs');
+  await infra.up();
+  const started = startApps(profile, infra.env());
+  console.error(started.length ? `apps: starting ${started.join(', ')}` : 'apps: all already running');
+  try {
+    await waitUntilReady(profile);
+  } catch (error) {
+    await stopApps(profile, APPS.filter((app) => started.includes(app.name)));
+    throw error;
+  }
+  console.log(`
+Voltstream is ready.
+  GraphQL:  ${gatewayUrl(profile)}   (send the header  x-user-id: <your user id>  until identity lands)
+  Logs:     .data/${profile}/logs/
+  Stop:     npm run stop`);
+}
+
+main().catch((error) => {
+  console.error(`start failed: ${error.message}`);
+  process.exit(1);
+});
