@@ -14,7 +14,11 @@ export const SUPERGRAPH_OUT = join(root, 'dist/apps/gateway/src/supergraph.graph
 export function composeSupergraph() {
   const subgraphs = JSON.parse(readFileSync(join(root, 'apps/gateway/subgraphs.json'), 'utf8'));
   const result = composeServices(
-    subgraphs.map(({ name, schema, url }) => ({ name, url, typeDefs: parse(readFileSync(join(root, schema), 'utf8')) })),
+    subgraphs.map(({ name, schema, url }) => ({
+      name,
+      url,
+      typeDefs: parse(readFileSync(join(root, schema), 'utf8')),
+    })),
   );
   if (result.errors?.length) {
     const details = result.errors.map((error) => `  - ${error.message}`).join('\n');

@@ -19,7 +19,10 @@ async function main() {
   try {
     await waitUntilReady(profile);
   } catch (error) {
-    await stopApps(profile, APPS.filter((app) => started.includes(app.name)));
+    await stopApps(
+      profile,
+      APPS.filter((app) => started.includes(app.name)),
+    );
     throw error;
   }
   console.log(`

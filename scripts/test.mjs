@@ -18,7 +18,9 @@ async function main() {
   const started = Date.now();
   await ensureInstalled();
   await build({ clean: true });
-  await check('lint: eslint (module boundaries, type-aware rules)', () => run('npx', ['eslint', '.', '--max-warnings=0']));
+  await check('lint: eslint (module boundaries, type-aware rules)', () =>
+    run('npx', ['eslint', '.', '--max-warnings=0']),
+  );
   await runPhase('unit', findTests('.spec.js'), {});
 
   const infra = await import('../infra/local/infra.mjs');
@@ -32,7 +34,9 @@ async function main() {
     const env = {
       ...infraEnv,
       GATEWAY_URL: gatewayUrl(PROFILE),
-      ...Object.fromEntries(APPS.map((app) => [`${app.name.toUpperCase().replace(/-/g, '_')}_BASE_URL`, baseUrl(app, PROFILE)])),
+      ...Object.fromEntries(
+        APPS.map((app) => [`${app.name.toUpperCase().replace(/-/g, '_')}_BASE_URL`, baseUrl(app, PROFILE)]),
+      ),
     };
     await runPhase('integration', findTests('.int-spec.js'), env);
     await runPhase('e2e', findTests('.e2e-spec.js'), env);
@@ -81,14 +85,23 @@ async function runPhase(phase, files, env) {
     ...files,
   ];
   const code = await new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, ...env },
+    });
     child.on('exit', (exitCode) => resolve(exitCode));
   });
   let counts;
   try {
     counts = JSON.parse(readFileSync(countsFile, 'utf8'));
   } catch {
-    counts = { passed: 0, failed: 1, skipped: 0, failures: [`${phase}: the test runner crashed (exit ${code})`] };
+    counts = {
+      passed: 0,
+      failed: 1,
+      skipped: 0,
+      failures: [`${phase}: the test runner crashed (exit ${code})`],
+    };
   }
   if (code !== 0 && counts.failed === 0) {
     counts.failed = 1;
@@ -106,7 +119,8 @@ function findTests(suffix) {
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);
       if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith(suffix) && !(suffix === '.spec.js' && /\.(int|e2e)-spec\.js$/.test(name))) found.push(path);
+      else if (name.endsWith(suffix) && !(suffix === '.spec.js' && /\.(int|e2e)-spec\.js$/.test(name)))
+        found.push(path);
     }
   };
   for (const top of ['apps', 'libs']) walk(join(root, 'dist', top));

@@ -26,7 +26,11 @@ export function portOf(app, profile) {
 }
 
 export const baseUrl = (app, profile) => `http://127.0.0.1:${portOf(app, profile)}`;
-export const gatewayUrl = (profile) => `${baseUrl(APPS.find((a) => a.name === 'gateway'), profile)}/graphql`;
+export const gatewayUrl = (profile) =>
+  `${baseUrl(
+    APPS.find((a) => a.name === 'gateway'),
+    profile,
+  )}/graphql`;
 
 const dirs = (profile) => {
   const base = join(root, '.data', profile);
@@ -37,7 +41,8 @@ const dirs = (profile) => {
 export function serviceEnv(profile, infraEnv) {
   const env = { ...process.env, ...infraEnv, HOST: '127.0.0.1', KAFKAJS_NO_PARTITIONER_WARNING: '1' };
   for (const app of APPS) {
-    if (app.name !== 'gateway') env[`${app.name.toUpperCase().replace(/-/g, '_')}_URL`] = `${baseUrl(app, profile)}/graphql`;
+    if (app.name !== 'gateway')
+      env[`${app.name.toUpperCase().replace(/-/g, '_')}_URL`] = `${baseUrl(app, profile)}/graphql`;
   }
   return env;
 }
@@ -99,7 +104,9 @@ export async function waitUntilReady(profile, apps = APPS, timeoutMs = 120_000) 
     }
     if (pending.size === 0) break;
     if (Date.now() > deadline) {
-      throw new Error(`not ready after ${timeoutMs / 1000} s: ${[...pending].join(', ')} (logs in .data/${profile}/logs/)`);
+      throw new Error(
+        `not ready after ${timeoutMs / 1000} s: ${[...pending].join(', ')} (logs in .data/${profile}/logs/)`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
@@ -107,7 +114,9 @@ export async function waitUntilReady(profile, apps = APPS, timeoutMs = 120_000) 
 
 async function isReady(app, profile) {
   try {
-    const response = await fetch(`${baseUrl(app, profile)}/health/ready`, { signal: AbortSignal.timeout(2000) });
+    const response = await fetch(`${baseUrl(app, profile)}/health/ready`, {
+      signal: AbortSignal.timeout(2000),
+    });
     return response.status === 200;
   } catch {
     return false;

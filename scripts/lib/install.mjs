@@ -8,7 +8,9 @@ import { root, run } from './run.mjs';
 const MARKER = join(root, 'node_modules', '.voltstream-lock-hash');
 
 export async function ensureInstalled() {
-  const lockHash = createHash('sha256').update(readFileSync(join(root, 'package-lock.json'))).digest('hex');
+  const lockHash = createHash('sha256')
+    .update(readFileSync(join(root, 'package-lock.json')))
+    .digest('hex');
   if (existsSync(MARKER) && readFileSync(MARKER, 'utf8') === lockHash) return;
   console.error('install: npm ci (dependencies missing or changed)');
   await run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']);

@@ -70,7 +70,10 @@ export class EnergyCommandRuntime implements Stoppable {
     // the relay publishes once it is back. So the relay shows here, but never fails readiness.
     this.readiness.add({
       name: 'outbox-relay',
-      check: async () => ({ up: true, details: { leader: this.relay.isLeader(), topicsReady: this.topicsReady } }),
+      check: async () => ({
+        up: true,
+        details: { leader: this.relay.isLeader(), topicsReady: this.topicsReady },
+      }),
     });
   }
 
@@ -94,7 +97,8 @@ export class EnergyCommandRuntime implements Stoppable {
     ];
     const ready = await retryUntilDone(() => ensureTopics(this.kafka, topics), {
       isCancelled: () => this.stopped,
-      onError: (error, attempt) => this.logger.event('warn', 'cannot create topics yet', { error: String(error), attempt }),
+      onError: (error, attempt) =>
+        this.logger.event('warn', 'cannot create topics yet', { error: String(error), attempt }),
     });
     if (!ready) return;
     this.topicsReady = true;

@@ -19,7 +19,11 @@ export class AppModule {
           resolvers: { DateTime: DateTimeScalar },
         }),
       ],
-      providers: [{ provide: EnergyQueryRuntime, useValue: runtime }, MeterResolver, ...stopOnShutdown(runtime)],
+      providers: [
+        { provide: EnergyQueryRuntime, useValue: runtime },
+        MeterResolver,
+        ...stopOnShutdown(runtime),
+      ],
     };
   }
 }

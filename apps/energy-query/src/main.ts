@@ -11,7 +11,13 @@ async function main(): Promise<void> {
   const logger = new JsonLogger(config.service.serviceName, config.service.logLevel);
   const runtime = new EnergyQueryRuntime(config, logger);
   await runtime.start();
-  await bootService({ module: AppModule.with(runtime), config: config.service, logger, readiness: runtime.readiness, metrics: runtime.metrics });
+  await bootService({
+    module: AppModule.with(runtime),
+    config: config.service,
+    logger,
+    readiness: runtime.readiness,
+    metrics: runtime.metrics,
+  });
 }
 
 main().catch(exitOnBootFailure(bootLogger));

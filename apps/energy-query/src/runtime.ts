@@ -72,7 +72,9 @@ export class EnergyQueryRuntime implements Stoppable {
     });
     this.redis = createRedis(config.redis, name);
     this.cache = new ReadModelCache(this.redis, 'energy:consumption', config.cacheTtlSeconds);
-    this.metrics.gaugeFrom('cache_hit_ratio', 'Share of cache lookups answered from Redis', () => this.cache.hitRatio());
+    this.metrics.gaugeFrom('cache_hit_ratio', 'Share of cache lookups answered from Redis', () =>
+      this.cache.hitRatio(),
+    );
 
     const kafka = createKafka(config.kafka, logger);
     this.kafka = kafka;
@@ -97,10 +99,14 @@ export class EnergyQueryRuntime implements Stoppable {
         const now = Date.now();
         this.metrics.eventsApplied.inc({ projection: projection.name }, events.length);
         for (const { envelope } of events) {
-          this.metrics.projectionLag.observe({ projection: projection.name }, (now - Date.parse(envelope.occurredAt)) / 1000);
+          this.metrics.projectionLag.observe(
+            { projection: projection.name },
+            (now - Date.parse(envelope.occurredAt)) / 1000,
+          );
         }
       },
-      onLag: (partition, lag) => this.metrics.consumerLag.set({ projection: projection.name, partition: String(partition) }, lag),
+      onLag: (partition, lag) =>
+        this.metrics.consumerLag.set({ projection: projection.name, partition: String(partition) }, lag),
     });
     this.addProbes();
   }
@@ -120,7 +126,8 @@ export class EnergyQueryRuntime implements Stoppable {
       },
       {
         isCancelled: () => this.stopped,
-        onError: (error, attempt) => this.logger.event('warn', 'projector cannot start yet', { error: String(error), attempt }),
+        onError: (error, attempt) =>
+          this.logger.event('warn', 'projector cannot start yet', { error: String(error), attempt }),
       },
     );
   }
@@ -147,7 +154,13 @@ export class EnergyQueryRuntime implements Stoppable {
       // stays up and says where reads go and why.
       .add({ name: 'reads', check: async () => ({ up: true, details: { ...this.router.status() } }) })
       // A Redis outage only costs cache hits.
-      .add({ name: 'cache', check: async () => ({ up: true, details: { redis: this.redis.status, hitRatio: this.cache.hitRatio() } }) })
+      .add({
+        name: 'cache',
+        check: async () => ({
+          up: true,
+          details: { redis: this.redis.status, hitRatio: this.cache.hitRatio() },
+        }),
+      })
       .add({
         name: 'projector',
         check: async () => {

@@ -1,7 +1,13 @@
 import { ApolloGatewayDriver, ApolloGatewayDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
-import { formatGraphQLError, JsonLogger, ObservabilityModule, Readiness, ServiceMetrics } from '@voltstream/platform';
+import {
+  formatGraphQLError,
+  JsonLogger,
+  ObservabilityModule,
+  Readiness,
+  ServiceMetrics,
+} from '@voltstream/platform';
 import { GatewayConfig, subgraphUrl } from './config';
 import { ForwardingDataSource } from './forwarded-headers';
 
@@ -31,11 +37,14 @@ export class AppModule {
             includeStacktraceInErrorResponses: false,
             context: ({ req }: { req: unknown }) => ({ req }),
             formatError: (formatted, error) =>
-              formatGraphQLError(formatted, error, (internal) => logger.error(internal instanceof Error ? internal : String(internal), 'GraphQL')),
+              formatGraphQLError(formatted, error, (internal) =>
+                logger.error(internal instanceof Error ? internal : String(internal), 'GraphQL'),
+              ),
           },
           gateway: {
             supergraphSdl: runtime.supergraphSdl,
-            buildService: ({ name, url }) => new ForwardingDataSource({ url: subgraphUrl(config, name, url) }),
+            buildService: ({ name, url }) =>
+              new ForwardingDataSource({ url: subgraphUrl(config, name, url) }),
           },
         }),
       ],

@@ -8,7 +8,10 @@ import { header, RequestLike } from '@voltstream/platform';
 const FORWARDED = ['x-user-id', 'x-consistency-token', 'x-correlation-id'] as const;
 
 export class ForwardingDataSource extends RemoteGraphQLDataSource<{ req?: RequestLike }> {
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<{ req?: RequestLike }>): void {
+  override willSendRequest({
+    request,
+    context,
+  }: GraphQLDataSourceProcessOptions<{ req?: RequestLike }>): void {
     const req = (context as { req?: RequestLike }).req;
     if (!req || !request.http) return;
     for (const name of FORWARDED) {

@@ -16,7 +16,10 @@ const envelope = {
   correlationId: null,
   causationId: null,
   actorId: 'alice',
-  payload: { meterId: '7d1c2f4e-8a43-4c55-9d5b-0c6f6d7a1b2c', readings: [{ at: '2026-06-01T11:45:00.000Z', wh: 120 }] },
+  payload: {
+    meterId: '7d1c2f4e-8a43-4c55-9d5b-0c6f6d7a1b2c',
+    readings: [{ at: '2026-06-01T11:45:00.000Z', wh: 120 }],
+  },
 };
 
 describe('event envelope', () => {
@@ -25,18 +28,24 @@ describe('event envelope', () => {
   });
 
   it('names the field that breaks the contract', () => {
-    assert.throws(() => parseEnvelope(JSON.stringify({ ...envelope, aggregateVersion: 0 })), (error: unknown) => {
-      assert.ok(error instanceof ContractViolation);
-      assert.equal(error.path, 'aggregateVersion');
-      return true;
-    });
+    assert.throws(
+      () => parseEnvelope(JSON.stringify({ ...envelope, aggregateVersion: 0 })),
+      (error: unknown) => {
+        assert.ok(error instanceof ContractViolation);
+        assert.equal(error.path, 'aggregateVersion');
+        return true;
+      },
+    );
     assert.throws(() => parseEnvelope('{not json'), ContractViolation);
   });
 
   it('validates payloads by type and version, and refuses unknown versions', () => {
     const event = parseEnergyEvent(envelope.type, 1, envelope.payload);
     assert.equal(event.type, 'energy.ReadingsRecorded');
-    assert.throws(() => parseEnergyEvent(envelope.type, 1, { meterId: 'x', readings: [] }), ContractViolation);
+    assert.throws(
+      () => parseEnergyEvent(envelope.type, 1, { meterId: 'x', readings: [] }),
+      ContractViolation,
+    );
     assert.throws(() => parseEnergyEvent(envelope.type, 9, envelope.payload), UnknownEventError);
   });
 });

@@ -1,4 +1,14 @@
-import { anyJson, Check, ContractViolation, int, isoInstant, nullable, object, str, uuid } from './validation';
+import {
+  anyJson,
+  Check,
+  ContractViolation,
+  int,
+  isoInstant,
+  nullable,
+  object,
+  str,
+  uuid,
+} from './validation';
 
 /** The envelope every event travels in (ARCHITECTURE.md, "Events"). */
 export interface EventEnvelope<TPayload = unknown, TType extends string = string> {

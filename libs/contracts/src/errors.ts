@@ -39,4 +39,5 @@ export class DomainError extends Error {
   }
 }
 
-export const notFound = (what: string): DomainError => new DomainError(ErrorCodes.notFound, `${what} not found`);
+export const notFound = (what: string): DomainError =>
+  new DomainError(ErrorCodes.notFound, `${what} not found`);

@@ -3,7 +3,10 @@
  * schemas are checked with these few combinators instead of a validation library.
  */
 export class ContractViolation extends Error {
-  constructor(readonly path: string, readonly problem: string) {
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
     super(`${path || '(root)'}: ${problem}`);
     this.name = 'ContractViolation';
   }
@@ -15,16 +18,20 @@ export const str =
   (opts: { min?: number; max?: number; pattern?: RegExp } = {}): Check<string> =>
   (value, path) => {
     if (typeof value !== 'string') throw new ContractViolation(path, 'must be a string');
-    if (opts.min !== undefined && value.length < opts.min) throw new ContractViolation(path, `shorter than ${opts.min}`);
-    if (opts.max !== undefined && value.length > opts.max) throw new ContractViolation(path, `longer than ${opts.max}`);
-    if (opts.pattern && !opts.pattern.test(value)) throw new ContractViolation(path, `does not match ${opts.pattern}`);
+    if (opts.min !== undefined && value.length < opts.min)
+      throw new ContractViolation(path, `shorter than ${opts.min}`);
+    if (opts.max !== undefined && value.length > opts.max)
+      throw new ContractViolation(path, `longer than ${opts.max}`);
+    if (opts.pattern && !opts.pattern.test(value))
+      throw new ContractViolation(path, `does not match ${opts.pattern}`);
     return value;
   };
 
 export const int =
   (opts: { min?: number; max?: number } = {}): Check<number> =>
   (value, path) => {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new ContractViolation(path, 'must be an integer');
+    if (typeof value !== 'number' || !Number.isSafeInteger(value))
+      throw new ContractViolation(path, 'must be an integer');
     if (opts.min !== undefined && value < opts.min) throw new ContractViolation(path, `below ${opts.min}`);
     if (opts.max !== undefined && value > opts.max) throw new ContractViolation(path, `above ${opts.max}`);
     return value;
@@ -49,8 +56,10 @@ export const array =
   <T>(check: Check<T>, opts: { min?: number; max?: number } = {}): Check<T[]> =>
   (value, path) => {
     if (!Array.isArray(value)) throw new ContractViolation(path, 'must be an array');
-    if (opts.min !== undefined && value.length < opts.min) throw new ContractViolation(path, `fewer than ${opts.min} items`);
-    if (opts.max !== undefined && value.length > opts.max) throw new ContractViolation(path, `more than ${opts.max} items`);
+    if (opts.min !== undefined && value.length < opts.min)
+      throw new ContractViolation(path, `fewer than ${opts.min} items`);
+    if (opts.max !== undefined && value.length > opts.max)
+      throw new ContractViolation(path, `more than ${opts.max} items`);
     return value.map((item, i) => check(item, `${path}[${i}]`));
   };
 

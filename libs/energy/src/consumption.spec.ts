@@ -10,7 +10,10 @@ const meter = { intervalMinutes: 15, timezone: 'Europe/London' };
 /** Readings every 15 minutes from `fromIso` for `count` intervals, with varying energy. */
 function readings(fromIso: string, count: number): Reading[] {
   const first = new Date(fromIso).getTime();
-  return Array.from({ length: count }, (_, i) => ({ at: new Date(first + (i + 1) * 900_000), wh: (i * 37) % 500 }));
+  return Array.from({ length: count }, (_, i) => ({
+    at: new Date(first + (i + 1) * 900_000),
+    wh: (i * 37) % 500,
+  }));
 }
 
 const sum = (values: Iterable<{ wh: number }>) => [...values].reduce((total, b) => total + b.wh, 0);
@@ -19,7 +22,10 @@ describe('rollups', () => {
   it('puts a reading in the bucket where its interval starts', () => {
     // Ending 11:00Z, it covers 10:45–11:00Z: the 10:00Z hour (11:00 local), not the 11:00Z one.
     const { hourly } = rollupDeltas([{ at: new Date('2026-06-01T11:00:00Z'), wh: 5 }], meter);
-    assert.deepEqual([...hourly.values()].map((b) => b.start.toISOString()), ['2026-06-01T10:00:00.000Z']);
+    assert.deepEqual(
+      [...hourly.values()].map((b) => b.start.toISOString()),
+      ['2026-06-01T10:00:00.000Z'],
+    );
   });
 
   it('keeps hourly, daily and raw totals equal to the watt-hour across a fall-back day', () => {
@@ -40,15 +46,23 @@ describe('rollups', () => {
   it('sums days into local months', () => {
     const { daily } = rollupDeltas(readings('2026-01-25T00:00:00Z', 4 * 24 * 14), meter);
     const months = monthlyFromDaily([...daily.values()], meter.timezone);
-    assert.deepEqual(months.map((m) => m.start.toISOString()), ['2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z']);
+    assert.deepEqual(
+      months.map((m) => m.start.toISOString()),
+      ['2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z'],
+    );
     assert.equal(sum(months), sum(daily.values()));
-    assert.equal(months[0]!.readings + months[1]!.readings, 4 * 24 * 14);
+    assert.equal(months[0].readings + months[1].readings, 4 * 24 * 14);
   });
 });
 
 describe('consumptionRange', () => {
   it('moves `from` back to the start of its bucket in the meter time zone', () => {
-    const range = consumptionRange(new Date('2026-06-10T12:34:00Z'), new Date('2026-06-20T00:00:00Z'), 'DAY', 'Europe/London');
+    const range = consumptionRange(
+      new Date('2026-06-10T12:34:00Z'),
+      new Date('2026-06-20T00:00:00Z'),
+      'DAY',
+      'Europe/London',
+    );
     assert.equal(range.from.toISOString(), '2026-06-09T23:00:00.000Z');
   });
 

@@ -28,18 +28,31 @@ export interface RollupDeltas {
 }
 
 /** What new readings add to the hourly and daily rollups; the projector upserts these sums. */
-export function rollupDeltas(readings: readonly Reading[], meter: Pick<Meter, 'intervalMinutes' | 'timezone'>): RollupDeltas {
+export function rollupDeltas(
+  readings: readonly Reading[],
+  meter: Pick<Meter, 'intervalMinutes' | 'timezone'>,
+): RollupDeltas {
   const hourly = new Map<number, Bucket>();
   const daily = new Map<string, Bucket>();
   for (const reading of readings) {
     const start = intervalStart(reading, meter);
     const hourStart = startOf('hour', start, meter.timezone);
-    addTo(hourly, hourStart.getTime(), () => ({ start: hourStart, end: nextStart('hour', hourStart, meter.timezone) }), reading.wh);
+    addTo(
+      hourly,
+      hourStart.getTime(),
+      () => ({ start: hourStart, end: nextStart('hour', hourStart, meter.timezone) }),
+      reading.wh,
+    );
     const dayKey = localDate(start, meter.timezone);
-    addTo(daily, dayKey, () => {
-      const dayStart = startOf('day', start, meter.timezone);
-      return { start: dayStart, end: nextStart('day', dayStart, meter.timezone) };
-    }, reading.wh);
+    addTo(
+      daily,
+      dayKey,
+      () => {
+        const dayStart = startOf('day', start, meter.timezone);
+        return { start: dayStart, end: nextStart('day', dayStart, meter.timezone) };
+      },
+      reading.wh,
+    );
   }
   return { hourly, daily };
 }
@@ -85,9 +98,16 @@ export interface ConsumptionRange {
   to: Date;
 }
 
-export function consumptionRange(from: Date, to: Date, granularity: Granularity, timezone: string): ConsumptionRange {
+export function consumptionRange(
+  from: Date,
+  to: Date,
+  granularity: Granularity,
+  timezone: string,
+): ConsumptionRange {
   if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || to.getTime() <= from.getTime()) {
-    throw DomainError.fromFieldErrors([{ path: 'to', code: EnergyErrorCodes.invalidRange, message: '`to` must be after `from`' }]);
+    throw DomainError.fromFieldErrors([
+      { path: 'to', code: EnergyErrorCodes.invalidRange, message: '`to` must be after `from`' },
+    ]);
   }
   const days = (to.getTime() - from.getTime()) / DAY_MS;
   if (days > MAX_RANGE_DAYS[granularity]) {
@@ -99,6 +119,13 @@ export function consumptionRange(from: Date, to: Date, granularity: Granularity,
       },
     ]);
   }
-  const unit = granularity === 'INTERVAL' ? null : granularity === 'HOUR' ? 'hour' : granularity === 'DAY' ? 'day' : 'month';
+  const unit =
+    granularity === 'INTERVAL'
+      ? null
+      : granularity === 'HOUR'
+        ? 'hour'
+        : granularity === 'DAY'
+          ? 'day'
+          : 'month';
   return { from: unit ? startOf(unit, from, timezone) : from, to };
 }

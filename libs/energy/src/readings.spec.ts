@@ -5,7 +5,14 @@ import { EnergyErrorCodes } from './energy-errors';
 import { Meter } from './meter';
 import { decideRecordReadings, ReadingInput } from './readings';
 
-const meter: Meter = { id: 'm-1', ownerId: 'alice', serialNumber: 'SN', timezone: 'Europe/London', intervalMinutes: 15, version: 1 };
+const meter: Meter = {
+  id: 'm-1',
+  ownerId: 'alice',
+  serialNumber: 'SN',
+  timezone: 'Europe/London',
+  intervalMinutes: 15,
+  version: 1,
+};
 const now = new Date('2026-06-01T12:00:00Z');
 const at = (iso: string) => new Date(iso);
 const none = new Map<number, number>();
@@ -23,7 +30,14 @@ function rejection(readings: ReadingInput[], stored = none): DomainError {
 describe('decideRecordReadings', () => {
   it('accepts a batch and converts kWh to whole watt-hours, sorted by time', () => {
     const decision = decideRecordReadings(
-      { meter, now, readings: [{ at: at('2026-06-01T10:30:00Z'), kwh: 0.25 }, { at: at('2026-06-01T10:15:00Z'), kwh: 1.234 }] },
+      {
+        meter,
+        now,
+        readings: [
+          { at: at('2026-06-01T10:30:00Z'), kwh: 0.25 },
+          { at: at('2026-06-01T10:15:00Z'), kwh: 1.234 },
+        ],
+      },
       none,
     );
     assert.deepEqual(decision, {
@@ -37,7 +51,10 @@ describe('decideRecordReadings', () => {
 
   it('counts a reading stored with the same value as a duplicate and accepts nothing for it', () => {
     const stored = new Map([[at('2026-06-01T10:15:00Z').getTime(), 500]]);
-    const decision = decideRecordReadings({ meter, now, readings: [{ at: at('2026-06-01T10:15:00Z'), kwh: 0.5 }] }, stored);
+    const decision = decideRecordReadings(
+      { meter, now, readings: [{ at: at('2026-06-01T10:15:00Z'), kwh: 0.5 }] },
+      stored,
+    );
     assert.deepEqual(decision, { accepted: [], duplicates: 1 });
   });
 
@@ -49,46 +66,83 @@ describe('decideRecordReadings', () => {
 
   it('treats a repeat inside one batch as a duplicate, and a different value there as a conflict', () => {
     const same = decideRecordReadings(
-      { meter, now, readings: [{ at: at('2026-06-01T10:15:00Z'), kwh: 0.5 }, { at: at('2026-06-01T10:15:00Z'), kwh: 0.5 }] },
+      {
+        meter,
+        now,
+        readings: [
+          { at: at('2026-06-01T10:15:00Z'), kwh: 0.5 },
+          { at: at('2026-06-01T10:15:00Z'), kwh: 0.5 },
+        ],
+      },
       none,
     );
     assert.equal(same.accepted.length, 1);
     assert.equal(same.duplicates, 1);
-    const error = rejection([{ at: at('2026-06-01T10:15:00Z'), kwh: 0.5 }, { at: at('2026-06-01T10:15:00Z'), kwh: 0.7 }]);
+    const error = rejection([
+      { at: at('2026-06-01T10:15:00Z'), kwh: 0.5 },
+      { at: at('2026-06-01T10:15:00Z'), kwh: 0.7 },
+    ]);
     assert.equal(error.fieldErrors[0]?.path, 'readings[1].kwh');
   });
 
   it('rejects a negative reading', () => {
-    assert.equal(rejection([{ at: at('2026-06-01T10:15:00Z'), kwh: -0.001 }]).code, EnergyErrorCodes.readingNegative);
+    assert.equal(
+      rejection([{ at: at('2026-06-01T10:15:00Z'), kwh: -0.001 }]).code,
+      EnergyErrorCodes.readingNegative,
+    );
   });
 
   it('rejects NaN and Infinity', () => {
-    assert.equal(rejection([{ at: at('2026-06-01T10:15:00Z'), kwh: Number.NaN }]).code, EnergyErrorCodes.readingNotFinite);
-    assert.equal(rejection([{ at: at('2026-06-01T10:15:00Z'), kwh: Infinity }]).code, EnergyErrorCodes.readingNotFinite);
+    assert.equal(
+      rejection([{ at: at('2026-06-01T10:15:00Z'), kwh: Number.NaN }]).code,
+      EnergyErrorCodes.readingNotFinite,
+    );
+    assert.equal(
+      rejection([{ at: at('2026-06-01T10:15:00Z'), kwh: Infinity }]).code,
+      EnergyErrorCodes.readingNotFinite,
+    );
   });
 
   it('rejects energy finer than a watt-hour', () => {
-    assert.equal(rejection([{ at: at('2026-06-01T10:15:00Z'), kwh: 0.0005 }]).code, EnergyErrorCodes.readingPrecision);
+    assert.equal(
+      rejection([{ at: at('2026-06-01T10:15:00Z'), kwh: 0.0005 }]).code,
+      EnergyErrorCodes.readingPrecision,
+    );
   });
 
   it('rejects a reading dated more than five minutes in the future, and accepts one within', () => {
-    assert.equal(rejection([{ at: at('2026-06-01T12:15:00Z'), kwh: 1 }]).code, EnergyErrorCodes.readingInFuture);
+    assert.equal(
+      rejection([{ at: at('2026-06-01T12:15:00Z'), kwh: 1 }]).code,
+      EnergyErrorCodes.readingInFuture,
+    );
     const withinTolerance = new Date('2026-06-01T11:56:00Z');
-    const decision = decideRecordReadings({ meter, now: withinTolerance, readings: [{ at: now, kwh: 1 }] }, none);
+    const decision = decideRecordReadings(
+      { meter, now: withinTolerance, readings: [{ at: now, kwh: 1 }] },
+      none,
+    );
     assert.equal(decision.accepted.length, 1);
   });
 
   it('rejects a reading older than the horizon', () => {
-    assert.equal(rejection([{ at: at('2024-01-01T00:00:00Z'), kwh: 1 }]).code, EnergyErrorCodes.readingTooOld);
+    assert.equal(
+      rejection([{ at: at('2024-01-01T00:00:00Z'), kwh: 1 }]).code,
+      EnergyErrorCodes.readingTooOld,
+    );
   });
 
   it('rejects a reading that does not end one of the meter intervals', () => {
-    assert.equal(rejection([{ at: at('2026-06-01T10:07:00Z'), kwh: 1 }]).code, EnergyErrorCodes.readingNotAligned);
+    assert.equal(
+      rejection([{ at: at('2026-06-01T10:07:00Z'), kwh: 1 }]).code,
+      EnergyErrorCodes.readingNotAligned,
+    );
   });
 
   it('rejects an empty batch and one of 1001 readings', () => {
     assert.equal(rejection([]).code, EnergyErrorCodes.batchSize);
-    const tooMany = Array.from({ length: 1001 }, (_, i) => ({ at: new Date(now.getTime() - (i + 1) * 900_000), kwh: 0.1 }));
+    const tooMany = Array.from({ length: 1001 }, (_, i) => ({
+      at: new Date(now.getTime() - (i + 1) * 900_000),
+      kwh: 0.1,
+    }));
     assert.equal(rejection(tooMany).code, EnergyErrorCodes.batchSize);
   });
 

@@ -96,21 +96,37 @@ interface ReadingProblem {
   message: string;
 }
 
-function checkReading(reading: ReadingInput, meter: Meter, now: Date, policy: ReadingPolicy): ReadingProblem | null {
+function checkReading(
+  reading: ReadingInput,
+  meter: Meter,
+  now: Date,
+  policy: ReadingPolicy,
+): ReadingProblem | null {
   const { kwh, at } = reading;
-  if (!Number.isFinite(kwh)) return { field: 'kwh', code: EnergyErrorCodes.readingNotFinite, message: 'must be a finite number' };
-  if (kwh < 0) return { field: 'kwh', code: EnergyErrorCodes.readingNegative, message: 'must not be negative' };
+  if (!Number.isFinite(kwh))
+    return { field: 'kwh', code: EnergyErrorCodes.readingNotFinite, message: 'must be a finite number' };
+  if (kwh < 0)
+    return { field: 'kwh', code: EnergyErrorCodes.readingNegative, message: 'must not be negative' };
   const wh = kwh * 1000;
   if (Math.abs(wh - Math.round(wh)) > 1e-6 || !Number.isSafeInteger(Math.round(wh))) {
-    return { field: 'kwh', code: EnergyErrorCodes.readingPrecision, message: 'must be a whole number of Wh (0.001 kWh)' };
+    return {
+      field: 'kwh',
+      code: EnergyErrorCodes.readingPrecision,
+      message: 'must be a whole number of Wh (0.001 kWh)',
+    };
   }
   const atMs = at.getTime();
-  if (Number.isNaN(atMs)) return { field: 'at', code: EnergyErrorCodes.readingNotAligned, message: 'is not a valid instant' };
+  if (Number.isNaN(atMs))
+    return { field: 'at', code: EnergyErrorCodes.readingNotAligned, message: 'is not a valid instant' };
   if (atMs > now.getTime() + policy.futureToleranceMs) {
     return { field: 'at', code: EnergyErrorCodes.readingInFuture, message: 'is in the future' };
   }
   if (atMs < now.getTime() - policy.horizonMs) {
-    return { field: 'at', code: EnergyErrorCodes.readingTooOld, message: 'is older than the accepted horizon' };
+    return {
+      field: 'at',
+      code: EnergyErrorCodes.readingTooOld,
+      message: 'is older than the accepted horizon',
+    };
   }
   if (atMs % (meter.intervalMinutes * 60_000) !== 0) {
     return {

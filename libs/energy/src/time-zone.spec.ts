@@ -26,7 +26,10 @@ describe('calendar arithmetic in a time zone', () => {
   });
 
   it('starts local hours on the half hour in India', () => {
-    assert.equal(iso(startOf('hour', new Date('2026-06-01T10:10:00Z'), 'Asia/Kolkata')), '2026-06-01T09:30:00.000Z');
+    assert.equal(
+      iso(startOf('hour', new Date('2026-06-01T10:10:00Z'), 'Asia/Kolkata')),
+      '2026-06-01T09:30:00.000Z',
+    );
     assert.equal(offsetMs(new Date('2026-06-01T10:10:00Z'), 'Asia/Kolkata'), 5.5 * HOUR);
   });
 

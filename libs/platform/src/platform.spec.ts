@@ -40,7 +40,9 @@ describe('GraphQL error mapping', () => {
   const formatted = (error: GraphQLError) => formatGraphQLError(error.toJSON(), error);
 
   it('keeps a domain error code and its field errors', () => {
-    const domain = DomainError.fromFieldErrors([{ path: 'readings[0].kwh', code: 'ENERGY.READING_NEGATIVE', message: 'must not be negative' }]);
+    const domain = DomainError.fromFieldErrors([
+      { path: 'readings[0].kwh', code: 'ENERGY.READING_NEGATIVE', message: 'must not be negative' },
+    ]);
     const result = formatted(new GraphQLError('x', { originalError: domain }));
     assert.equal(result.extensions?.['code'], 'ENERGY.READING_NEGATIVE');
     assert.deepEqual(result.extensions?.['fieldErrors'], domain.fieldErrors);
@@ -49,13 +51,23 @@ describe('GraphQL error mapping', () => {
   it('hides an unexpected error behind INTERNAL with no detail', () => {
     const leaked: unknown[] = [];
     const sqlError = new Error('relation "meters" does not exist at character 15');
-    const result = formatGraphQLError(new GraphQLError(sqlError.message, { originalError: sqlError }).toJSON(), new GraphQLError(sqlError.message, { originalError: sqlError }), (e) => leaked.push(e));
-    assert.deepEqual(result, { message: 'Internal server error', path: undefined, extensions: { code: 'INTERNAL' } });
+    const result = formatGraphQLError(
+      new GraphQLError(sqlError.message, { originalError: sqlError }).toJSON(),
+      new GraphQLError(sqlError.message, { originalError: sqlError }),
+      (e) => leaked.push(e),
+    );
+    assert.deepEqual(result, {
+      message: 'Internal server error',
+      path: undefined,
+      extensions: { code: 'INTERNAL' },
+    });
     assert.equal(leaked[0], sqlError);
   });
 
   it('reports invalid documents as BAD_USER_INPUT', () => {
-    const result = formatted(new GraphQLError('Cannot query field "x"', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+    const result = formatted(
+      new GraphQLError('Cannot query field "x"', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+    );
     assert.equal(result.extensions?.['code'], 'BAD_USER_INPUT');
   });
 });

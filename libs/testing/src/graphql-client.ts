@@ -21,7 +21,12 @@ export async function graphql<T = Record<string, unknown>>(
   if (options.userId) headers['x-user-id'] = options.userId;
   const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
   const body = (await response.json()) as { data?: T | null; errors?: GraphQLResponse<T>['errors'] };
-  return { status: response.status, data: body.data ?? null, errors: body.errors ?? [], headers: response.headers };
+  return {
+    status: response.status,
+    data: body.data ?? null,
+    errors: body.errors ?? [],
+    headers: response.headers,
+  };
 }
 
 /** The data of a response that must have succeeded; its errors otherwise, in the failure. */

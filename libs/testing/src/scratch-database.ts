@@ -34,7 +34,11 @@ export async function createScratchDatabase(serverUrl: string, prefix: string): 
 }
 
 /** Runs one query on a database and closes the connection. */
-export async function queryOnce<T extends Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+export async function queryOnce<T extends Record<string, unknown>>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {

@@ -14,13 +14,14 @@ export interface TestSettings {
 export function testSettings(env: NodeJS.ProcessEnv = process.env): TestSettings {
   const need = (name: string): string => {
     const value = env[name];
-    if (!value) throw new Error(`${name} is not set: run the tests with \`npm test\`, which starts the stack`);
+    if (!value)
+      throw new Error(`${name} is not set: run the tests with \`npm test\`, which starts the stack`);
     return value;
   };
   return {
     gatewayUrl: need('GATEWAY_URL'),
     databaseUrl: need('DATABASE_URL'),
-    replicaUrl: need('READ_REPLICA_URLS').split(',')[0]!,
+    replicaUrl: need('READ_REPLICA_URLS').split(',')[0],
     redisUrl: need('REDIS_URL'),
     kafkaBrokers: need('KAFKA_BROKERS').split(','),
     serviceBaseUrl: (service) => need(`${service.toUpperCase().replace(/-/g, '_')}_BASE_URL`),

@@ -43,7 +43,15 @@ export const meterStore = {
     const rows = await tx.query<{ id: string }[]>(
       `INSERT INTO meters (id, owner_id, serial_number, timezone, interval_minutes, version, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (serial_number) DO NOTHING RETURNING id`,
-      [meter.id, meter.ownerId, meter.serialNumber, meter.timezone, meter.intervalMinutes, meter.version, meter.createdAt],
+      [
+        meter.id,
+        meter.ownerId,
+        meter.serialNumber,
+        meter.timezone,
+        meter.intervalMinutes,
+        meter.version,
+        meter.createdAt,
+      ],
     );
     return rows.length === 1;
   },
@@ -61,7 +69,11 @@ export const meterStore = {
     return new Map(rows.map((row) => [row.at.getTime(), Number(row.wh)]));
   },
 
-  async insertReadings(tx: Queryable, meterId: string, readings: readonly { at: Date; wh: number }[]): Promise<void> {
+  async insertReadings(
+    tx: Queryable,
+    meterId: string,
+    readings: readonly { at: Date; wh: number }[],
+  ): Promise<void> {
     await tx.query(
       `INSERT INTO readings (meter_id, at, wh)
        SELECT $1, at, wh FROM unnest($2::timestamptz[], $3::bigint[]) AS r(at, wh)`,

@@ -1,5 +1,17 @@
-import { ENERGY_AGGREGATE, encodeConsistencyToken, EnergyEventTypes, notFound, Topics, UUID_PATTERN } from '@voltstream/contracts';
-import { decideRecordReadings, ReadingInput, ReadingPolicy, DEFAULT_READING_POLICY } from '@voltstream/energy';
+import {
+  ENERGY_AGGREGATE,
+  encodeConsistencyToken,
+  EnergyEventTypes,
+  notFound,
+  Topics,
+  UUID_PATTERN,
+} from '@voltstream/contracts';
+import {
+  decideRecordReadings,
+  ReadingInput,
+  ReadingPolicy,
+  DEFAULT_READING_POLICY,
+} from '@voltstream/energy';
 import { appendToOutbox, newEnvelope } from '@voltstream/platform';
 import { DataSource } from 'typeorm';
 import { meterStore } from '../meters/meter-store';
@@ -50,7 +62,10 @@ export class RecordReadingsHandler {
           aggregateType: ENERGY_AGGREGATE,
           aggregateId: meter.id,
           aggregateVersion: version,
-          payload: { meterId: meter.id, readings: decision.accepted.map((r) => ({ at: r.at.toISOString(), wh: r.wh })) },
+          payload: {
+            meterId: meter.id,
+            readings: decision.accepted.map((r) => ({ at: r.at.toISOString(), wh: r.wh })),
+          },
           actorId: command.callerId,
           correlationId: command.correlationId,
           occurredAt: now,
@@ -60,7 +75,11 @@ export class RecordReadingsHandler {
       return {
         accepted: decision.accepted.length,
         duplicates: decision.duplicates,
-        consistencyToken: encodeConsistencyToken({ aggregateType: ENERGY_AGGREGATE, aggregateId: meter.id, version }),
+        consistencyToken: encodeConsistencyToken({
+          aggregateType: ENERGY_AGGREGATE,
+          aggregateId: meter.id,
+          version,
+        }),
       };
     });
   }

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError, ENERGY_AGGREGATE, encodeConsistencyToken, EnergyEventTypes, ErrorCodes, Topics } from '@voltstream/contracts';
+import {
+  DomainError,
+  ENERGY_AGGREGATE,
+  encodeConsistencyToken,
+  EnergyEventTypes,
+  ErrorCodes,
+  Topics,
+} from '@voltstream/contracts';
 import { decideRegisterMeter } from '@voltstream/energy';
 import { appendToOutbox, newEnvelope } from '@voltstream/platform';
 import { DataSource } from 'typeorm';
@@ -44,7 +51,10 @@ export class RegisterMeterHandler {
     };
     await this.db.transaction(async (tx) => {
       if (!(await meterStore.insert(tx, meter))) {
-        throw new DomainError(ErrorCodes.conflict, `a meter with serial number ${meter.serialNumber} is already registered`);
+        throw new DomainError(
+          ErrorCodes.conflict,
+          `a meter with serial number ${meter.serialNumber} is already registered`,
+        );
       }
       const envelope = newEnvelope({
         type: EnergyEventTypes.MeterRegistered,
@@ -59,7 +69,11 @@ export class RegisterMeterHandler {
       });
       await appendToOutbox(tx, this.service, Topics.energy, [envelope]);
     });
-    const consistencyToken = encodeConsistencyToken({ aggregateType: ENERGY_AGGREGATE, aggregateId: meter.id, version: 1 });
+    const consistencyToken = encodeConsistencyToken({
+      aggregateType: ENERGY_AGGREGATE,
+      aggregateId: meter.id,
+      version: 1,
+    });
     return { ...meter, consistencyToken };
   }
 }

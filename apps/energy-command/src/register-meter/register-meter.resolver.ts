@@ -15,7 +15,10 @@ export class RegisterMeterResolver {
   constructor(@Inject(RegisterMeterHandler) private readonly handler: RegisterMeterHandler) {}
 
   @Mutation('registerMeter')
-  async registerMeter(@Args('input') input: RegisterMeterInput, @Context() context: GraphQLContext): Promise<MeterModel> {
+  async registerMeter(
+    @Args('input') input: RegisterMeterInput,
+    @Context() context: GraphQLContext,
+  ): Promise<MeterModel> {
     const caller = callerOf(context);
     const meter = await this.handler.execute({
       callerId: caller.userId,

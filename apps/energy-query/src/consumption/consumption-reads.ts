@@ -52,9 +52,20 @@ export async function readConsumption(
   // An INTERVAL bucket is one reading, which starts one interval before its `at`.
   const shiftMs = args.granularity === 'INTERVAL' ? meter.intervalMinutes * 60_000 : 0;
   const shifted = (date: Date) => new Date(date.getTime() + shiftMs);
-  const rows = await db.query<BucketRow[]>(source.page, [meter.id, shifted(lowerBound), shifted(range.to), pageSize + 1]);
-  const [sum] = await db.query<{ wh: string | null }[]>(source.total, [meter.id, shifted(range.from), shifted(range.to)]);
-  const buckets = rows.map(toBucket).map((b) => (shiftMs ? { ...b, start: new Date(b.end.getTime() - shiftMs) } : b));
+  const rows = await db.query<BucketRow[]>(source.page, [
+    meter.id,
+    shifted(lowerBound),
+    shifted(range.to),
+    pageSize + 1,
+  ]);
+  const [sum] = await db.query<{ wh: string | null }[]>(source.total, [
+    meter.id,
+    shifted(range.from),
+    shifted(range.to),
+  ]);
+  const buckets = rows
+    .map(toBucket)
+    .map((b) => (shiftMs ? { ...b, start: new Date(b.end.getTime() - shiftMs) } : b));
   return toPage(buckets, pageSize, Number(sum?.wh ?? 0));
 }
 
@@ -68,12 +79,14 @@ const SOURCES: Record<Exclude<Granularity, 'MONTH'>, { page: string; total: stri
   HOUR: {
     page: `SELECT bucket_start AS start, bucket_end AS "end", wh, readings FROM consumption_hourly
            WHERE meter_id = $1 AND bucket_start >= $2 AND bucket_start < $3 ORDER BY bucket_start LIMIT $4`,
-    total: 'SELECT sum(wh)::text AS wh FROM consumption_hourly WHERE meter_id = $1 AND bucket_start >= $2 AND bucket_start < $3',
+    total:
+      'SELECT sum(wh)::text AS wh FROM consumption_hourly WHERE meter_id = $1 AND bucket_start >= $2 AND bucket_start < $3',
   },
   DAY: {
     page: `SELECT bucket_start AS start, bucket_end AS "end", wh, readings FROM consumption_daily
            WHERE meter_id = $1 AND bucket_start >= $2 AND bucket_start < $3 ORDER BY bucket_start LIMIT $4`,
-    total: 'SELECT sum(wh)::text AS wh FROM consumption_daily WHERE meter_id = $1 AND bucket_start >= $2 AND bucket_start < $3',
+    total:
+      'SELECT sum(wh)::text AS wh FROM consumption_daily WHERE meter_id = $1 AND bucket_start >= $2 AND bucket_start < $3',
   },
 };
 
@@ -86,7 +99,12 @@ async function dailyBuckets(db: Queryable, meterId: string, from: Date, to: Date
   return rows.map(toBucket);
 }
 
-const toBucket = (row: BucketRow): Bucket => ({ start: row.start, end: row.end, wh: Number(row.wh), readings: row.readings });
+const toBucket = (row: BucketRow): Bucket => ({
+  start: row.start,
+  end: row.end,
+  wh: Number(row.wh),
+  readings: row.readings,
+});
 
 function toPage(buckets: readonly Bucket[], pageSize: number, totalWh: number): ConsumptionPage {
   const page = buckets.slice(0, pageSize);

@@ -42,10 +42,10 @@ export async function findMeter(db: Queryable, meterId: string): Promise<MeterVi
 }
 
 export async function metersOwnedBy(db: Queryable, ownerId: string, limit: number): Promise<MeterView[]> {
-  const rows = await db.query<MeterRow[]>('SELECT * FROM meters WHERE owner_id = $1 ORDER BY created_at, id LIMIT $2', [
-    ownerId,
-    limit,
-  ]);
+  const rows = await db.query<MeterRow[]>(
+    'SELECT * FROM meters WHERE owner_id = $1 ORDER BY created_at, id LIMIT $2',
+    [ownerId, limit],
+  );
   return rows.map(toView);
 }
 
@@ -53,13 +53,21 @@ export async function metersOwnedBy(db: Queryable, ownerId: string, limit: numbe
  * Waits until the read model shows the meter at `version` or later, polling the same database
  * the caller will read next; fails with CONSISTENCY_TIMEOUT after `timeoutMs`.
  */
-export async function waitForMeterVersion(db: Queryable, meterId: string, version: number, timeoutMs: number): Promise<void> {
+export async function waitForMeterVersion(
+  db: Queryable,
+  meterId: string,
+  version: number,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
     const rows = await db.query<{ version: number }[]>('SELECT version FROM meters WHERE id = $1', [meterId]);
     if ((rows[0]?.version ?? 0) >= version) return;
     if (Date.now() + pause > deadline) {
-      throw new DomainError(ErrorCodes.consistencyTimeout, `the read model did not reach this write within ${timeoutMs} ms; retry`);
+      throw new DomainError(
+        ErrorCodes.consistencyTimeout,
+        `the read model did not reach this write within ${timeoutMs} ms; retry`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, pause));
   }

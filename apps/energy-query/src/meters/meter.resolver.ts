@@ -1,6 +1,13 @@
 import { Inject } from '@nestjs/common';
 import { Args, Context, Parent, Query, ResolveField, ResolveReference, Resolver } from '@nestjs/graphql';
-import { decodeConsistencyToken, DomainError, ENERGY_AGGREGATE, ErrorCodes, notFound, UUID_PATTERN } from '@voltstream/contracts';
+import {
+  decodeConsistencyToken,
+  DomainError,
+  ENERGY_AGGREGATE,
+  ErrorCodes,
+  notFound,
+  UUID_PATTERN,
+} from '@voltstream/contracts';
 import { Caller, callerOf, consistencyTokenOf, GraphQLContext } from '@voltstream/platform';
 import { ConsumptionArgs, ConsumptionPage, readConsumption } from '../consumption/consumption-reads';
 import { EnergyQueryRuntime } from '../runtime';
@@ -22,7 +29,8 @@ export class MeterResolver {
     if (!UUID_PATTERN.test(id)) throw notFound('meter');
     const minVersion = this.tokenVersion(consistencyTokenOf(context, consistency), id);
     const meter = await this.runtime.router.read(async (db) => {
-      if (minVersion > 0) await waitForMeterVersion(db, id, minVersion, this.runtime.config.consistencyWaitMs);
+      if (minVersion > 0)
+        await waitForMeterVersion(db, id, minVersion, this.runtime.config.consistencyWaitMs);
       return findMeter(db, id);
     });
     if (!meter || !canRead(caller, meter)) throw notFound('meter');
@@ -46,8 +54,17 @@ export class MeterResolver {
     @Args() args: ConsumptionArgs & { consistency?: string | null },
     @Context() context: GraphQLContext,
   ): Promise<ConsumptionPage> {
-    const minVersion = Math.max(meter.version, this.tokenVersion(consistencyTokenOf(context, args.consistency), meter.id));
-    const field = [args.granularity, args.from.toISOString(), args.to.toISOString(), args.first ?? '', args.after ?? ''].join('|');
+    const minVersion = Math.max(
+      meter.version,
+      this.tokenVersion(consistencyTokenOf(context, args.consistency), meter.id),
+    );
+    const field = [
+      args.granularity,
+      args.from.toISOString(),
+      args.to.toISOString(),
+      args.first ?? '',
+      args.after ?? '',
+    ].join('|');
     const cached = await this.runtime.cache.get<ConsumptionPage>(meter.id, field, minVersion);
     if (cached) return cached;
     const page = await this.runtime.router.read(async (db) => {
@@ -78,4 +95,5 @@ export class MeterResolver {
   }
 }
 
-const canRead = (caller: Caller, meter: MeterView): boolean => meter.ownerId === caller.userId || caller.roles.includes('ADMIN');
+const canRead = (caller: Caller, meter: MeterView): boolean =>
+  meter.ownerId === caller.userId || caller.roles.includes('ADMIN');

@@ -46,7 +46,13 @@ export class ReadModel1732300000000 implements MigrationInterface {
   }
 
   async down(db: QueryRunner): Promise<void> {
-    for (const table of ['projection_positions', 'consumption_daily', 'consumption_hourly', 'readings', 'meters']) {
+    for (const table of [
+      'projection_positions',
+      'consumption_daily',
+      'consumption_hourly',
+      'readings',
+      'meters',
+    ]) {
       await db.query(`DROP TABLE ${table}`);
     }
   }

@@ -42,7 +42,11 @@ export class EnergyProjection implements Projection<EnergyProjectionResult> {
       switch (event.type) {
         case EnergyEventTypes.MeterRegistered:
           registrations.push(event.payload);
-          state.set(meterId, { version: 1, timezone: event.payload.timezone, intervalMinutes: event.payload.intervalMinutes });
+          state.set(meterId, {
+            version: 1,
+            timezone: event.payload.timezone,
+            intervalMinutes: event.payload.intervalMinutes,
+          });
           break;
         case EnergyEventTypes.ReadingsRecorded: {
           if (!current) throw new Error(`readings for meter ${meterId}, which the read model does not know`);
@@ -74,7 +78,12 @@ async function loadMeters(tx: Queryable, ids: string[]): Promise<Map<string, Met
     'SELECT id, version, timezone, interval_minutes FROM meters WHERE id = ANY($1::uuid[]) FOR UPDATE',
     [ids],
   );
-  return new Map(rows.map((r) => [r.id, { version: r.version, timezone: r.timezone, intervalMinutes: r.interval_minutes }]));
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      { version: r.version, timezone: r.timezone, intervalMinutes: r.interval_minutes },
+    ]),
+  );
 }
 
 async function insertMeters(tx: Queryable, meters: readonly MeterRegisteredV1[]): Promise<void> {
@@ -97,7 +106,10 @@ async function insertMeters(tx: Queryable, meters: readonly MeterRegisteredV1[])
 }
 
 /** Inserts readings not yet present and returns only those, grouped per meter. */
-async function insertReadings(tx: Queryable, readings: ReadonlyMap<string, Reading[]>): Promise<Map<string, Reading[]>> {
+async function insertReadings(
+  tx: Queryable,
+  readings: ReadonlyMap<string, Reading[]>,
+): Promise<Map<string, Reading[]>> {
   const meterIds: string[] = [];
   const instants: string[] = [];
   const whs: number[] = [];
@@ -143,7 +155,13 @@ async function upsertRollups(
        SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::bigint[], $5::int[])
        ON CONFLICT (meter_id, bucket_start) DO UPDATE
          SET wh = consumption_hourly.wh + EXCLUDED.wh, readings = consumption_hourly.readings + EXCLUDED.readings`,
-      columns(hourly, (h) => [h.meterId, h.bucket.start.toISOString(), h.bucket.end.toISOString(), h.bucket.wh, h.bucket.readings]),
+      columns(hourly, (h) => [
+        h.meterId,
+        h.bucket.start.toISOString(),
+        h.bucket.end.toISOString(),
+        h.bucket.wh,
+        h.bucket.readings,
+      ]),
     );
   }
   if (daily.length > 0) {
@@ -152,7 +170,14 @@ async function upsertRollups(
        SELECT * FROM unnest($1::uuid[], $2::date[], $3::timestamptz[], $4::timestamptz[], $5::bigint[], $6::int[])
        ON CONFLICT (meter_id, local_date) DO UPDATE
          SET wh = consumption_daily.wh + EXCLUDED.wh, readings = consumption_daily.readings + EXCLUDED.readings`,
-      columns(daily, (d) => [d.meterId, d.date, d.bucket.start.toISOString(), d.bucket.end.toISOString(), d.bucket.wh, d.bucket.readings]),
+      columns(daily, (d) => [
+        d.meterId,
+        d.date,
+        d.bucket.start.toISOString(),
+        d.bucket.end.toISOString(),
+        d.bucket.wh,
+        d.bucket.readings,
+      ]),
     );
   }
 }
@@ -166,7 +191,11 @@ function latestPerMeter(inserted: ReadonlyMap<string, Reading[]>): Map<string, R
   return latest;
 }
 
-async function updateMeters(tx: Queryable, versions: ReadonlyMap<string, number>, latest: ReadonlyMap<string, Reading>): Promise<void> {
+async function updateMeters(
+  tx: Queryable,
+  versions: ReadonlyMap<string, number>,
+  latest: ReadonlyMap<string, Reading>,
+): Promise<void> {
   if (versions.size === 0) return;
   const ids = [...versions.keys()];
   await tx.query(

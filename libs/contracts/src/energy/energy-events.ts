@@ -46,7 +46,10 @@ export function parseEnergyEvent(type: string, schemaVersion: number, payload: u
 }
 
 export class UnknownEventError extends Error {
-  constructor(readonly type: string, readonly schemaVersion: number) {
+  constructor(
+    readonly type: string,
+    readonly schemaVersion: number,
+  ) {
     super(`unknown event ${type} v${schemaVersion}`);
     this.name = 'UnknownEventError';
   }

@@ -24,7 +24,11 @@ export class ReadModelCache {
   /** An entry counts only if stamped at or above both the projector's bar and `minVersion`. */
   async get<T>(aggregateId: string, field: string, minVersion = 0): Promise<T | undefined> {
     try {
-      const results = await this.redis.pipeline().get(this.versionKey(aggregateId)).hget(this.entriesKey(aggregateId), field).exec();
+      const results = await this.redis
+        .pipeline()
+        .get(this.versionKey(aggregateId))
+        .hget(this.entriesKey(aggregateId), field)
+        .exec();
       const bar = Math.max(Number(results?.[0]?.[1] ?? 0), minVersion);
       const raw = results?.[1]?.[1];
       if (typeof raw === 'string') {

@@ -10,7 +10,11 @@ export interface ServiceConfig {
   shutdownDrainMs: number;
 }
 
-export function readServiceConfig(reader: EnvReader, serviceName: string, defaultPort: number): ServiceConfig {
+export function readServiceConfig(
+  reader: EnvReader,
+  serviceName: string,
+  defaultPort: number,
+): ServiceConfig {
   return {
     serviceName,
     host: reader.string('HOST', '127.0.0.1'),
@@ -32,7 +36,11 @@ export interface PostgresConfig {
   maxReplicaLagMs: number;
 }
 
-export function readPostgresConfig(reader: EnvReader, defaultDatabase: string, withReplicas: boolean): PostgresConfig {
+export function readPostgresConfig(
+  reader: EnvReader,
+  defaultDatabase: string,
+  withReplicas: boolean,
+): PostgresConfig {
   return {
     primaryUrl: reader.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     replicaUrls: withReplicas ? reader.list('READ_REPLICA_URLS') : [],

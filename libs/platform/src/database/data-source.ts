@@ -53,7 +53,9 @@ export async function migrate(dataSource: DataSource, lockName: string): Promise
     await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`migrations:${lockName}`]);
     await dataSource.runMigrations({ transaction: 'each' });
   } finally {
-    await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`migrations:${lockName}`]).catch(() => undefined);
+    await runner
+      .query('SELECT pg_advisory_unlock(hashtext($1))', [`migrations:${lockName}`])
+      .catch(() => undefined);
     await runner.release();
   }
 }

@@ -67,7 +67,12 @@ export class ReadRouter {
         return await work(this.replica);
       } catch (error) {
         if (!isReplicaFailure(error)) throw error;
-        this.update({ target: 'primary', replicaUp: false, lagMs: null, reason: `replica read failed: ${describe(error)}` });
+        this.update({
+          target: 'primary',
+          replicaUp: false,
+          lagMs: null,
+          reason: `replica read failed: ${describe(error)}`,
+        });
       }
     }
     return work(this.primary);
@@ -86,18 +91,26 @@ export class ReadRouter {
         this.replicaReady = true;
       }
       const [replica] = await this.replica.query<ReplicaRow[]>(REPLICA_POSITION_SQL);
-      const [primary] = await this.primary.query<{ lsn: string }[]>('SELECT pg_current_wal_lsn()::text AS lsn');
+      const [primary] = await this.primary.query<{ lsn: string }[]>(
+        'SELECT pg_current_wal_lsn()::text AS lsn',
+      );
       if (!replica || !primary) throw new Error('position query returned nothing');
       if (!replica.in_recovery) throw new Error('the replica is not in recovery (not a standby)');
       const behindBytes = lsnToBigInt(primary.lsn) - lsnToBigInt(replica.replay_lsn ?? '0/0');
-      const lagMs = behindBytes <= 0n ? 0 : Math.round(Number(replica.since_replay_ms ?? Number.MAX_SAFE_INTEGER));
+      const lagMs =
+        behindBytes <= 0n ? 0 : Math.round(Number(replica.since_replay_ms ?? Number.MAX_SAFE_INTEGER));
       if (lagMs > this.options.maxLagMs) {
         this.update({ target: 'primary', replicaUp: true, lagMs, reason: `replica lags ${lagMs} ms` });
       } else {
         this.update({ target: 'replica', replicaUp: true, lagMs, reason: null });
       }
     } catch (error) {
-      this.update({ target: 'primary', replicaUp: false, lagMs: null, reason: `replica unavailable: ${describe(error)}` });
+      this.update({
+        target: 'primary',
+        replicaUp: false,
+        lagMs: null,
+        reason: `replica unavailable: ${describe(error)}`,
+      });
     }
   }
 

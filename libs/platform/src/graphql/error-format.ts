@@ -2,8 +2,14 @@ import { DomainError, ErrorCodes } from '@voltstream/contracts';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 
 /** Apollo's own codes for documents that do not parse or validate: the client's input. */
-const INPUT_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST']);
-const PUBLIC_CODE = /^(UNAUTHENTICATED|FORBIDDEN|BAD_USER_INPUT|NOT_FOUND|CONFLICT|RATE_LIMITED|CONSISTENCY_TIMEOUT|PERSISTED_QUERY_NOT_FOUND|PERSISTED_QUERY_NOT_SUPPORTED|[A-Z]+\.[A-Z_]+)$/;
+const INPUT_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+]);
+const PUBLIC_CODE =
+  /^(UNAUTHENTICATED|FORBIDDEN|BAD_USER_INPUT|NOT_FOUND|CONFLICT|RATE_LIMITED|CONSISTENCY_TIMEOUT|PERSISTED_QUERY_NOT_FOUND|PERSISTED_QUERY_NOT_SUPPORTED|[A-Z]+\.[A-Z_]+)$/;
 
 /**
  * Maps every error to API.md's codes. Domain errors keep their code and field errors; what the
@@ -24,12 +30,31 @@ export function formatGraphQLError(
   const rawCode = formatted.extensions?.['code'];
   const code = typeof rawCode === 'string' ? rawCode : '';
   if (INPUT_CODES.has(code)) {
-    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCodes.badUserInput } };
+    return {
+      message: formatted.message,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: ErrorCodes.badUserInput },
+    };
   }
   if (PUBLIC_CODE.test(code)) {
-    const { stacktrace: _stack, exception: _exception, serviceName: _service, ...rest } = formatted.extensions ?? {};
-    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { ...rest, code } };
+    const {
+      stacktrace: _stack,
+      exception: _exception,
+      serviceName: _service,
+      ...rest
+    } = formatted.extensions ?? {};
+    return {
+      message: formatted.message,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { ...rest, code },
+    };
   }
   report(original);
-  return { message: 'Internal server error', path: formatted.path, extensions: { code: ErrorCodes.internal } };
+  return {
+    message: 'Internal server error',
+    path: formatted.path,
+    extensions: { code: ErrorCodes.internal },
+  };
 }

@@ -32,6 +32,9 @@ export function header(req: RequestLike, name: string): string | undefined {
 }
 
 /** The consistency token of the argument, or of the `x-consistency-token` header. */
-export function consistencyTokenOf(context: GraphQLContext, argument: string | null | undefined): string | undefined {
+export function consistencyTokenOf(
+  context: GraphQLContext,
+  argument: string | null | undefined,
+): string | undefined {
   return argument ?? header(context.req, 'x-consistency-token');
 }

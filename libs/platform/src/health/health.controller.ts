@@ -1,5 +1,10 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, MemoryHealthIndicator } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  MemoryHealthIndicator,
+} from '@nestjs/terminus';
 import { checkWithin, Readiness } from './readiness';
 
 const HEAP_LIMIT_BYTES = 1536 * 1024 * 1024;

@@ -38,7 +38,10 @@ export class Readiness {
 export async function checkWithin(probe: ReadinessProbe, timeoutMs: number): Promise<ProbeResult> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<ProbeResult>((resolve) => {
-    timer = setTimeout(() => resolve({ up: false, details: { error: `no answer within ${timeoutMs} ms` } }), timeoutMs);
+    timer = setTimeout(
+      () => resolve({ up: false, details: { error: `no answer within ${timeoutMs} ms` } }),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([

@@ -18,7 +18,10 @@ export function createKafka(config: KafkaConfig, logger: JsonLogger): Kafka {
       () =>
       ({ level, log, namespace }: LogEntry) => {
         const { message, ...extra } = log;
-        logger.event(level === logLevel.ERROR ? 'error' : 'warn', `kafka: ${message}`, { namespace, ...extra });
+        logger.event(level === logLevel.ERROR ? 'error' : 'warn', `kafka: ${message}`, {
+          namespace,
+          ...extra,
+        });
       },
   });
 }
@@ -38,7 +41,11 @@ export async function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[]): 
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((spec) => ({ topic: spec.topic, numPartitions: spec.partitions, replicationFactor: 1 })),
+        topics: missing.map((spec) => ({
+          topic: spec.topic,
+          numPartitions: spec.partitions,
+          replicationFactor: 1,
+        })),
       });
     }
   } finally {

@@ -61,7 +61,11 @@ export class ProjectionRunner<T> {
     consumer.on(consumer.events.STOP, () => this.setState('stopped'));
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.setState('crashed');
-      this.options.logger.event('error', 'projection consumer crashed', { groupId, error: String(payload.error), restart: payload.restart });
+      this.options.logger.event('error', 'projection consumer crashed', {
+        groupId,
+        error: String(payload.error),
+        restart: payload.restart,
+      });
       // kafkajs restarts by itself only for retriable errors; the rest we restart, later.
       if (!payload.restart && !this.stopping) setTimeout(() => void this.restart(), 2000).unref();
     });
@@ -120,7 +124,11 @@ export class ProjectionRunner<T> {
   }
 
   /** Applies messages and records the position in one transaction. */
-  private async applyInTransaction(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<void> {
+  private async applyInTransaction(
+    topic: string,
+    partition: number,
+    messages: readonly KafkaMessage[],
+  ): Promise<void> {
     const { projection, dataSource } = this.options;
     const result = await dataSource.transaction(async (tx) => {
       const rows: { next_offset: string }[] = await tx.query(
@@ -144,7 +152,10 @@ export class ProjectionRunner<T> {
       this.options.onApplied?.(result.events);
       if (projection.afterCommit && result.outcome !== undefined) {
         await projection.afterCommit(result.outcome).catch((error: unknown) => {
-          this.options.logger.event('warn', 'after-commit step failed', { projection: projection.name, error: String(error) });
+          this.options.logger.event('warn', 'after-commit step failed', {
+            projection: projection.name,
+            error: String(error),
+          });
         });
       }
     }
@@ -171,8 +182,18 @@ export class ProjectionRunner<T> {
     return lastError;
   }
 
-  private async deadLetter(topic: string, partition: number, message: KafkaMessage, error: string): Promise<void> {
-    this.options.logger.event('error', 'message sent to the dead-letter topic', { topic, partition, offset: message.offset, error });
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    error: string,
+  ): Promise<void> {
+    this.options.logger.event('error', 'message sent to the dead-letter topic', {
+      topic,
+      partition,
+      offset: message.offset,
+      error,
+    });
     await this.options.deadLetters.publish([
       {
         topic: deadLetterTopic(topic),

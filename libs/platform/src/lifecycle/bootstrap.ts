@@ -24,7 +24,9 @@ export async function bootService(options: BootOptions): Promise<INestApplicatio
   app.use((req: Request, res: Response, next: NextFunction) => {
     const end = metrics.httpDuration.startTimer({ method: req.method });
     // Label by the path's first segment (/graphql, /health, /metrics): bounded cardinality.
-    res.on('finish', () => end({ route: `/${req.path.split('/')[1] ?? ''}`, status: String(res.statusCode) }));
+    res.on('finish', () =>
+      end({ route: `/${req.path.split('/')[1] ?? ''}`, status: String(res.statusCode) }),
+    );
     next();
   });
   await app.listen(config.port, config.host);
@@ -48,7 +50,9 @@ export async function bootService(options: BootOptions): Promise<INestApplicatio
 /** Boot failures (bad config, unreachable database) end the process with the reason. */
 export function exitOnBootFailure(logger: JsonLogger) {
   return (error: unknown): never => {
-    logger.event('error', 'service failed to start', { error: error instanceof Error ? error.message : String(error) });
+    logger.event('error', 'service failed to start', {
+      error: error instanceof Error ? error.message : String(error),
+    });
     process.exit(1);
   };
 }

@@ -4,7 +4,11 @@
  */
 export async function retryUntilDone(
   work: () => Promise<void>,
-  options: { isCancelled: () => boolean; onError: (error: unknown, attempt: number) => void; maxDelayMs?: number },
+  options: {
+    isCancelled: () => boolean;
+    onError: (error: unknown, attempt: number) => void;
+    maxDelayMs?: number;
+  },
 ): Promise<boolean> {
   for (let attempt = 1; !options.isCancelled(); attempt += 1) {
     try {

@@ -29,7 +29,9 @@ export class JsonLogger implements LoggerService {
   /** Structured entry with fields of its own, e.g. a correlation id. */
   event(level: Level, msg: string, fields: Record<string, unknown>): void {
     if (RANK[level] < RANK[this.minLevel]) return;
-    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, service: this.service, msg, ...fields })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ time: new Date().toISOString(), level, service: this.service, msg, ...fields })}\n`,
+    );
   }
 
   private write(level: Level, message: unknown, rest: unknown[]): void {
@@ -42,7 +44,12 @@ export class JsonLogger implements LoggerService {
     }
     const stack = rest.find((item) => typeof item === 'string');
     if (stack) fields['stack'] = stack;
-    const text = message instanceof Error ? message.message : typeof message === 'string' ? message : JSON.stringify(message);
+    const text =
+      message instanceof Error
+        ? message.message
+        : typeof message === 'string'
+          ? message
+          : JSON.stringify(message);
     this.event(level, text, fields);
   }
 }

@@ -35,14 +35,22 @@ export class ServiceMetrics {
       labelNames: ['projection', 'partition'],
       registers,
     });
-    this.outboxBacklog = new Gauge({ name: 'outbox_backlog_rows', help: 'Committed outbox rows not yet published', registers });
+    this.outboxBacklog = new Gauge({
+      name: 'outbox_backlog_rows',
+      help: 'Committed outbox rows not yet published',
+      registers,
+    });
     this.readTarget = new Gauge({
       name: 'read_target',
       help: '1 for the database reads go to now (replica, or primary as fallback)',
       labelNames: ['target'],
       registers,
     });
-    this.replicaLag = new Gauge({ name: 'replica_lag_milliseconds', help: 'Replay lag of the read replica', registers });
+    this.replicaLag = new Gauge({
+      name: 'replica_lag_milliseconds',
+      help: 'Replay lag of the read replica',
+      registers,
+    });
     this.eventsApplied = new Counter({
       name: 'projection_events_applied_total',
       help: 'Events applied by projections',

@@ -74,7 +74,10 @@ export class OutboxRelay {
       } catch (error) {
         failures += 1;
         const delay = Math.min(100 * 2 ** failures, 5000);
-        this.options.logger.event('warn', 'outbox relay failed; retrying', { error: String(error), delayMs: delay });
+        this.options.logger.event('warn', 'outbox relay failed; retrying', {
+          error: String(error),
+          delayMs: delay,
+        });
         await this.disconnect();
         await this.sleep(delay);
       }
@@ -84,7 +87,10 @@ export class OutboxRelay {
 
   private async connect(): Promise<void> {
     if (this.client) return;
-    const client = new Client({ connectionString: this.options.connectionString, connectionTimeoutMillis: 3000 });
+    const client = new Client({
+      connectionString: this.options.connectionString,
+      connectionTimeoutMillis: 3000,
+    });
     client.on('error', () => void this.disconnect());
     client.on('notification', () => this.wake?.());
     await client.connect();
@@ -94,9 +100,10 @@ export class OutboxRelay {
   private async tryLead(): Promise<boolean> {
     if (this.leader) return true;
     const client = this.client!;
-    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [
-      `outbox-relay:${this.options.service}`,
-    ]);
+    const { rows } = await client.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
+      [`outbox-relay:${this.options.service}`],
+    );
     if (!rows[0]?.locked) return false;
     await client.query(`LISTEN ${outboxChannel(this.options.service)}`);
     this.leader = true;
@@ -116,7 +123,9 @@ export class OutboxRelay {
       );
       if (rows.length > 0) {
         await this.options.publisher.publish(rows.map(toMessage));
-        await client.query('UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
+        await client.query('UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [
+          rows.map((r) => r.id),
+        ]);
       }
       await client.query('COMMIT');
       await this.reportBacklog();
@@ -129,7 +138,9 @@ export class OutboxRelay {
 
   private async reportBacklog(): Promise<void> {
     if (!this.options.onBacklog) return;
-    const { rows } = await this.client!.query<{ n: string }>('SELECT count(*)::text AS n FROM outbox WHERE sent_at IS NULL');
+    const { rows } = await this.client!.query<{ n: string }>(
+      'SELECT count(*)::text AS n FROM outbox WHERE sent_at IS NULL',
+    );
     this.options.onBacklog(Number(rows[0]?.n ?? 0));
   }
 
@@ -137,7 +148,9 @@ export class OutboxRelay {
     const retentionMs = this.options.retentionMs ?? 3_600_000;
     if (Date.now() - this.lastCleanup < 60_000) return;
     this.lastCleanup = Date.now();
-    await this.client!.query(`DELETE FROM outbox WHERE sent_at < now() - make_interval(secs => $1)`, [retentionMs / 1000]);
+    await this.client!.query(`DELETE FROM outbox WHERE sent_at < now() - make_interval(secs => $1)`, [
+      retentionMs / 1000,
+    ]);
   }
 
   private pollIntervalMs(): number {
@@ -157,7 +170,8 @@ export class OutboxRelay {
   private async disconnect(): Promise<void> {
     const client = this.client;
     this.client = undefined;
-    if (this.leader) this.options.logger.event('info', 'outbox relay stops leading', { service: this.options.service });
+    if (this.leader)
+      this.options.logger.event('info', 'outbox relay stops leading', { service: this.options.service });
     this.leader = false;
     // Closing the session releases the advisory lock, so another instance can lead.
     await client?.end().catch(() => undefined);

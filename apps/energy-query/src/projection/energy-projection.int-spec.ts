@@ -1,0 +1,242 @@
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { deadLetterTopic, EnergyEventTypes, EventEnvelope } from '@voltstream/contracts';
+import {
+  createDataSource,
+  ensureTopics,
+  EventPublisher,
+  JsonLogger,
+  migrate,
+  newEnvelope,
+  ProjectionRunner,
+} from '@voltstream/platform';
+import { createScratchDatabase, eventually, ScratchDatabase, testSettings } from '@voltstream/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { ReadModel1732300000000 } from '../migrations/1732300000000-read-model';
+import { EnergyProjection, EnergyProjectionResult } from './energy-projection';
+
+const settings = testSettings();
+const kafka = new Kafka({
+  clientId: 'energy-projection-test',
+  brokers: settings.kafkaBrokers,
+  logLevel: logLevel.NOTHING,
+});
+const logger = new JsonLogger('energy-projection-test', 'error');
+const scratch: ScratchDatabase[] = [];
+const sources: DataSource[] = [];
+
+async function readModelDatabase(): Promise<DataSource> {
+  const db = await createScratchDatabase(settings.databaseUrl, 'energy_read_test');
+  scratch.push(db);
+  const source = createDataSource({
+    url: db.url,
+    database: db.name,
+    applicationName: 'energy-projection-test',
+    poolSize: 4,
+    connectTimeoutMs: 3000,
+    statementTimeoutMs: 10_000,
+    migrations: [ReadModel1732300000000],
+  });
+  await source.initialize();
+  await migrate(source, 'energy-projection-test');
+  sources.push(source);
+  return source;
+}
+
+/** Everything a read model holds, in a stable order, for equality checks. */
+async function snapshot(db: DataSource, withPositions = false): Promise<Record<string, unknown[]>> {
+  const tables: Record<string, string> = {
+    meters: 'SELECT * FROM meters ORDER BY id',
+    readings: 'SELECT meter_id, at, wh FROM readings ORDER BY meter_id, at',
+    hourly: 'SELECT * FROM consumption_hourly ORDER BY meter_id, bucket_start',
+    daily:
+      'SELECT meter_id, local_date::text, bucket_start, bucket_end, wh, readings FROM consumption_daily ORDER BY meter_id, local_date',
+  };
+  if (withPositions)
+    tables['positions'] =
+      'SELECT projection, topic, partition, next_offset FROM projection_positions ORDER BY partition';
+  const result: Record<string, unknown[]> = {};
+  for (const [name, sql] of Object.entries(tables)) result[name] = await db.query(sql);
+  return result;
+}
+
+/** A meter's history: registration, then readings batches arriving late and out of time order. */
+function meterHistory(meterId = randomUUID()): EventEnvelope[] {
+  const base = { aggregateType: 'Meter', aggregateId: meterId, schemaVersion: 1 };
+  const readings = (fromIso: string, count: number, wh: number) =>
+    Array.from({ length: count }, (_, i) => ({
+      at: new Date(Date.parse(fromIso) + (i + 1) * 900_000).toISOString(),
+      wh: wh + i,
+    }));
+  return [
+    newEnvelope({
+      ...base,
+      type: EnergyEventTypes.MeterRegistered,
+      aggregateVersion: 1,
+      payload: {
+        meterId,
+        ownerId: 'alice',
+        serialNumber: `SN-${meterId.slice(0, 8)}`,
+        timezone: 'Europe/London',
+        intervalMinutes: 15,
+        registeredAt: '2026-10-20T00:00:00.000Z',
+      },
+    }),
+    newEnvelope({
+      ...base,
+      type: EnergyEventTypes.ReadingsRecorded,
+      aggregateVersion: 2,
+      payload: { meterId, readings: readings('2026-10-25T00:00:00Z', 200, 100) },
+    }),
+    // Late: readings from the day before, for buckets the first batch did not touch.
+    newEnvelope({
+      ...base,
+      type: EnergyEventTypes.ReadingsRecorded,
+      aggregateVersion: 3,
+      payload: { meterId, readings: readings('2026-10-24T20:00:00Z', 16, 7) },
+    }),
+    newEnvelope({
+      ...base,
+      type: EnergyEventTypes.ReadingsRecorded,
+      aggregateVersion: 4,
+      payload: { meterId, readings: readings('2026-10-27T03:00:00Z', 3, 1) },
+    }),
+  ];
+}
+
+const asConsumed = (envelopes: EventEnvelope[]) =>
+  envelopes.map((envelope, i) => ({ envelope, topic: 'energy.events', partition: 0, offset: String(i) }));
+
+describe('energy read-model projection', () => {
+  after(async () => {
+    for (const source of sources) await source.destroy();
+    for (const db of scratch) await db.drop();
+  });
+
+  it('keeps hourly, daily and raw totals equal to the watt-hour, late readings included', async () => {
+    const db = await readModelDatabase();
+    const history = meterHistory();
+    await db.transaction((tx) => new EnergyProjection().apply(asConsumed(history), tx));
+    const [totals] = await db.query<{ raw: string; hourly: string; daily: string }[]>(`SELECT
+      (SELECT sum(wh) FROM readings)::text AS raw,
+      (SELECT sum(wh) FROM consumption_hourly)::text AS hourly,
+      (SELECT sum(wh) FROM consumption_daily)::text AS daily`);
+    const expected = history
+      .slice(1)
+      .flatMap((e) => (e.payload as { readings: { wh: number }[] }).readings)
+      .reduce((s, r) => s + r.wh, 0);
+    assert.deepEqual(totals, { raw: String(expected), hourly: String(expected), daily: String(expected) });
+    const [meter] = await db.query<{ version: number; latest_at: Date }[]>(
+      'SELECT version, latest_at FROM meters',
+    );
+    assert.equal(meter.version, 4);
+    assert.equal(meter.latest_at.toISOString(), '2026-10-27T03:45:00.000Z');
+  });
+
+  it('leaves the same read model when the same events are applied twice, together or one by one', async () => {
+    const db = await readModelDatabase();
+    const history = [...meterHistory(), ...meterHistory()];
+    const projection = new EnergyProjection();
+    await db.transaction((tx) => projection.apply(asConsumed(history), tx));
+    const once = await snapshot(db);
+    await db.transaction((tx) => projection.apply(asConsumed(history), tx));
+    for (const event of asConsumed(history)) await db.transaction((tx) => projection.apply([event], tx));
+    assert.deepEqual(await snapshot(db), once);
+  });
+
+  describe('through Kafka', () => {
+    const topic = `test.energy.${randomBytes(4).toString('hex')}`;
+    const publisher = new EventPublisher(kafka);
+    const histories = [meterHistory(), meterHistory(), meterHistory()];
+    const runners: ProjectionRunner<EnergyProjectionResult>[] = [];
+
+    const runInto = async (db: DataSource, groupId: string) => {
+      const runner = new ProjectionRunner({
+        kafka,
+        groupId,
+        topic,
+        projection: new EnergyProjection(),
+        dataSource: db,
+        deadLetters: publisher,
+        logger,
+        attempts: 2,
+      });
+      runners.push(runner);
+      await runner.start();
+      return runner;
+    };
+    const lastVersions = async (db: DataSource) =>
+      (await db.query<{ n: string }[]>('SELECT count(*)::text AS n FROM meters WHERE version = 4'))[0].n;
+
+    before(async () => {
+      await ensureTopics(kafka, [
+        { topic, partitions: 3 },
+        { topic: deadLetterTopic(topic), partitions: 1 },
+      ]);
+      const messages = (envelopes: EventEnvelope[]) =>
+        envelopes.map((e) => ({ topic, key: e.aggregateId, value: JSON.stringify(e) }));
+      await publisher.publish(messages(histories.map((h) => h.slice(0, 2)).flat()));
+      // A poison message in the middle of the first meter's partition: not even JSON.
+      await publisher.publish([{ topic, key: histories[0][0].aggregateId, value: '{"this is": not json' }]);
+      await publisher.publish(messages(histories.map((h) => h.slice(2)).flat()));
+    });
+
+    after(async () => {
+      for (const runner of runners) await runner.stop();
+      await publisher.disconnect();
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [topic, deadLetterTopic(topic)] }).catch(() => undefined);
+      await admin.disconnect();
+    });
+
+    it('parks a poison message in the dead-letter topic and projects the messages after it', async () => {
+      const db = await readModelDatabase();
+      await runInto(db, `${topic}.a`);
+      await eventually(
+        async () => ((await lastVersions(db)) === '3' ? true : undefined),
+        60_000,
+        'all three meters at version 4',
+      );
+      const dlq = kafka.consumer({ groupId: `${topic}.dlq-reader`, maxWaitTimeInMs: 100 });
+      const parked: { value: string; error: string }[] = [];
+      await dlq.connect();
+      await dlq.subscribe({ topic: deadLetterTopic(topic), fromBeginning: true });
+      await dlq.run({
+        eachMessage: async ({ message }) => {
+          parked.push({
+            value: message.value!.toString(),
+            error: message.headers?.['dlq-error']?.toString() ?? '',
+          });
+        },
+      });
+      await eventually(async () => (parked.length > 0 ? true : undefined), 30_000, 'the dead letter');
+      await dlq.disconnect();
+      assert.equal(parked.length, 1);
+      assert.equal(parked[0].value, '{"this is": not json');
+      assert.match(parked[0].error, /JSON/);
+    });
+
+    it('rebuilds an identical read model when replayed from offset 0 into a fresh database', async () => {
+      const first = sources[sources.length - 1];
+      const replica = await readModelDatabase();
+      await runInto(replica, `${topic}.replay`);
+      await eventually(
+        async () => ((await lastVersions(replica)) === '3' ? true : undefined),
+        60_000,
+        'the replay to finish',
+      );
+      await eventually(
+        async () =>
+          JSON.stringify(await snapshot(replica, true)) === JSON.stringify(await snapshot(first, true))
+            ? true
+            : undefined,
+        10_000,
+        'identical read models',
+      );
+      assert.deepEqual(await snapshot(replica, true), await snapshot(first, true));
+    });
+  });
+});

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { dataOf } from '@voltstream/testing';
+import {
+  newUserId,
+  quarterHourReadings,
+  readConsumption,
+  readinessOf,
+  recordReadings,
+  registerMeter,
+  totalWh,
+} from './energy-api';
+
+describe('the first slice through the gateway', () => {
+  it('records readings and reads them back from the replica with the consistency token, exact to the Wh', async () => {
+    const user = newUserId();
+    const meter = await registerMeter(user);
+    // Three days across the London fall-back night (a 25-hour day), in three batches.
+    const readings = quarterHourReadings('2026-10-24T00:00:00Z', 3 * 96 + 4, 7);
+    let token = meter.consistencyToken;
+    for (let i = 0; i < readings.length; i += 100) {
+      const receipt = dataOf(await recordReadings(user, meter.id, readings.slice(i, i + 100))).recordReadings;
+      assert.equal(receipt.accepted, Math.min(100, readings.length - i));
+      token = receipt.consistencyToken;
+    }
+    const reads = await readinessOf('energy-query');
+    assert.equal(reads.body.details['reads']?.['target'], 'replica', 'reads are served by the replica');
+
+    const range = { from: '2026-10-24T00:00:00Z', to: '2026-10-28T00:00:00Z', consistency: token };
+    const hourly = dataOf(
+      await readConsumption(user, meter.id, { ...range, granularity: 'HOUR', first: 500 }),
+    ).meter;
+    const daily = dataOf(await readConsumption(user, meter.id, { ...range, granularity: 'DAY' })).meter;
+    const expectedWh = totalWh(readings);
+    assert.equal(Math.round(hourly.consumption.totalKwh * 1000), expectedWh);
+    assert.equal(Math.round(daily.consumption.totalKwh * 1000), expectedWh);
+    assert.equal(Math.round(hourly.consumption.nodes.reduce((s, b) => s + b.kwh, 0) * 1000), expectedWh);
+    assert.equal(Math.round(daily.consumption.nodes.reduce((s, b) => s + b.kwh, 0) * 1000), expectedWh);
+    const fallBackDay = daily.consumption.nodes.find((b) => b.start === '2026-10-24T23:00:00.000Z');
+    assert.deepEqual([fallBackDay?.end, fallBackDay?.readings], ['2026-10-26T00:00:00.000Z', 100]);
+    assert.deepEqual(hourly.latestReading, { at: readings.at(-1)!.at, kwh: readings.at(-1)!.kwh });
+  });
+
+  it('pages through buckets with cursors, each bucket once', async () => {
+    const user = newUserId();
+    const meter = await registerMeter(user, 'UTC');
+    const readings = quarterHourReadings('2026-11-01T00:00:00Z', 4 * 30);
+    const receipt = dataOf(await recordReadings(user, meter.id, readings)).recordReadings;
+    const seen: string[] = [];
+    let after: string | undefined;
+    do {
+      const page = dataOf(
+        await readConsumption(user, meter.id, {
+          from: '2026-11-01T00:00:00Z',
+          to: '2026-11-02T00:00:00Z',
+          granularity: 'HOUR',
+          first: 7,
+          consistency: receipt.consistencyToken,
+          ...(after ? { after } : {}),
+        }),
+      ).meter.consumption;
+      seen.push(...page.nodes.map((b) => b.start));
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor! : undefined;
+    } while (after);
+    assert.equal(seen.length, 30);
+    assert.equal(new Set(seen).size, 30);
+  });
+
+  it('answers the same readings again as duplicates and changes nothing', async () => {
+    const user = newUserId();
+    const meter = await registerMeter(user);
+    const readings = quarterHourReadings('2026-11-10T00:00:00Z', 8);
+    dataOf(await recordReadings(user, meter.id, readings));
+    const again = dataOf(await recordReadings(user, meter.id, readings)).recordReadings;
+    assert.deepEqual([again.accepted, again.duplicates], [0, 8]);
+    const day = dataOf(
+      await readConsumption(user, meter.id, {
+        from: '2026-11-10T00:00:00Z',
+        to: '2026-11-11T00:00:00Z',
+        granularity: 'DAY',
+        consistency: again.consistencyToken,
+      }),
+    ).meter;
+    assert.equal(Math.round(day.consumption.totalKwh * 1000), totalWh(readings));
+  });
+});
