@@ -31,10 +31,10 @@ describe('bad input through the gateway', () => {
   const rejectedWith = async (
     readings: { at: string; kwh: number }[],
     code: string,
-    userId: string | undefined = owner,
+    userId: string | null = owner,
     meter = meterId,
   ) => {
-    const response = await recordReadings(userId, meter, readings);
+    const response = await recordReadings(userId ?? undefined, meter, readings);
     assert.equal(response.data, null);
     assert.equal(response.errors[0]?.extensions?.code, code, JSON.stringify(response.errors));
     assert.deepEqual(await writeState(meterId), before_, 'nothing was written');
@@ -95,7 +95,7 @@ describe('bad input through the gateway', () => {
   });
 
   it('answers UNAUTHENTICATED without a user', async () => {
-    await rejectedWith(quarterHourReadings('2026-11-02T00:00:00Z', 1), 'UNAUTHENTICATED', undefined);
+    await rejectedWith(quarterHourReadings('2026-11-02T00:00:00Z', 1), 'UNAUTHENTICATED', null);
   });
 
   it('rejects a malformed DateTime and an unknown input field before any resolver runs', async () => {

@@ -52,7 +52,7 @@ describe('the first slice through the gateway', () => {
       const page = dataOf(
         await readConsumption(user, meter.id, {
           from: '2026-11-01T00:00:00Z',
-          to: '2026-11-02T00:00:00Z',
+          to: '2026-11-02T06:00:00Z',
           granularity: 'HOUR',
           first: 7,
           consistency: receipt.consistencyToken,

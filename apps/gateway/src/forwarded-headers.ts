@@ -1,11 +1,14 @@
 import { GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { header, RequestLike } from '@voltstream/platform';
+import { GraphQLError } from 'graphql';
 
 /**
  * Request headers the subgraphs may read. `x-user-id` is the development stand-in for a
  * verified identity until the identity issue replaces it with JWTs.
  */
 const FORWARDED = ['x-user-id', 'x-consistency-token', 'x-correlation-id'] as const;
+
+type FetcherResponse = Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0];
 
 export class ForwardingDataSource extends RemoteGraphQLDataSource<{ req?: RequestLike }> {
   override willSendRequest({
@@ -18,5 +21,25 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<{ req?: Reques
       const value = header(req, name);
       if (value) request.http.headers.set(name, value);
     }
+  }
+
+  /**
+   * A subgraph answers 400 when the client's variables fail its own input validation (e.g. a
+   * DateTime the gateway cannot check, since scalars parse in the subgraph): pass its first
+   * error and code on, instead of Apollo's "400: Bad Request".
+   */
+  override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
+    const error = await super.errorFromResponse(response);
+    const body = (error.extensions['response'] as { body?: unknown } | undefined)?.body;
+    const first = (body as { errors?: { message?: unknown; extensions?: { code?: unknown } }[] } | undefined)
+      ?.errors?.[0];
+    if (
+      response.status < 500 &&
+      typeof first?.message === 'string' &&
+      typeof first.extensions?.code === 'string'
+    ) {
+      return new GraphQLError(first.message, { extensions: { code: first.extensions.code } });
+    }
+    return error;
   }
 }

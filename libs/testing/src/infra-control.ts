@@ -7,12 +7,30 @@ const INFRA = join(__dirname, '../../../../infra/local/infra.mjs');
 
 export type InfraComponent = 'postgres' | 'replica' | 'redis' | 'kafka';
 
-/** Stops or starts one piece of the test profile's real infrastructure, for fault tests. */
+/**
+ * The infra CLI leaves alone any component whose connection variable is set, and the tests'
+ * environment has them all: drop them, so that it manages the test profile's own.
+ */
+function infraEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    VOLTSTREAM_PROFILE: process.env['VOLTSTREAM_PROFILE'] ?? 'test',
+  };
+  for (const name of ['DATABASE_URL', 'READ_REPLICA_URLS', 'REDIS_URL', 'KAFKA_BROKERS']) delete env[name];
+  return env;
+}
+
+async function isRunning(component: InfraComponent): Promise<boolean> {
+  const { stdout } = await run(process.execPath, [INFRA, 'status'], { env: infraEnv(), timeout: 30_000 });
+  return (JSON.parse(stdout) as Record<string, { running?: boolean }>)[component]?.running === true;
+}
+
+/** Stops or starts one piece of the test profile's real infrastructure, and checks it did. */
 export async function infra(command: 'up' | 'down', component: InfraComponent): Promise<void> {
-  await run(process.execPath, [INFRA, command, component], {
-    env: { ...process.env, VOLTSTREAM_PROFILE: process.env['VOLTSTREAM_PROFILE'] ?? 'test' },
-    timeout: 120_000,
-  });
+  await run(process.execPath, [INFRA, command, component], { env: infraEnv(), timeout: 120_000 });
+  if ((await isRunning(component)) !== (command === 'up')) {
+    throw new Error(`infra ${command} ${component} did not take effect`);
+  }
 }
 
 /** Runs `work` with a component stopped, and always starts it again. */

@@ -25,6 +25,16 @@ export async function createScratchDatabase(serverUrl: string, prefix: string): 
       const client = new Client({ connectionString: databaseUrl(serverUrl, 'postgres') });
       await client.connect();
       try {
+        // Pools close their sockets a moment after end() resolves: wait for the sessions to go,
+        // rather than FORCE-terminating them under a client that has no error handler left.
+        for (let waited = 0; waited < 5000; waited += 100) {
+          const { rows } = await client.query<{ n: string }>(
+            'SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1',
+            [name],
+          );
+          if (rows[0]?.n === '0') break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
         await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {
         await client.end();

@@ -52,7 +52,7 @@ async function writeEvent(client: PoolClient, aggregateId: string, holdMs: numbe
 describe('outbox relay', () => {
   before(async () => {
     db = await createScratchDatabase(settings.databaseUrl, 'outbox_test');
-    pool = new Pool({ connectionString: db.url, max: 24 });
+    pool = new Pool({ connectionString: db.url, max: 24, application_name: 'outbox-test-writers' });
     for (const statement of OUTBOX_DDL) await pool.query(statement);
     await pool.query('CREATE TABLE aggregates (id text PRIMARY KEY, version int NOT NULL)');
     await ensureTopics(kafka, [{ topic, partitions: 3 }]);
