@@ -11,14 +11,19 @@ import { parse } from 'graphql';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SUPERGRAPH_OUT = join(root, 'dist/apps/gateway/src/supergraph.graphql');
 
-export function composeSupergraph() {
+/** The subgraphs listed in apps/gateway/subgraphs.json, with their checked-in SDL. */
+export function checkedInSubgraphs() {
   const subgraphs = JSON.parse(readFileSync(join(root, 'apps/gateway/subgraphs.json'), 'utf8'));
+  return subgraphs.map(({ name, schema, url }) => ({
+    name,
+    url,
+    sdl: readFileSync(join(root, schema), 'utf8'),
+  }));
+}
+
+export function composeSupergraph(subgraphs = checkedInSubgraphs()) {
   const result = composeServices(
-    subgraphs.map(({ name, schema, url }) => ({
-      name,
-      url,
-      typeDefs: parse(readFileSync(join(root, schema), 'utf8')),
-    })),
+    subgraphs.map(({ name, url, sdl }) => ({ name, url, typeDefs: parse(sdl) })),
   );
   if (result.errors?.length) {
     const details = result.errors.map((error) => `  - ${error.message}`).join('\n');

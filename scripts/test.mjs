@@ -18,6 +18,11 @@ async function main() {
   const started = Date.now();
   await ensureInstalled();
   await build({ clean: true });
+  // The boundary rule is skipped silently without a project graph: compute it first.
+  await run('npx', ['nx', 'show', 'projects'], {
+    stdio: 'ignore',
+    env: { ...process.env, NX_DAEMON: 'false' },
+  });
   await check('lint: eslint (module boundaries, type-aware rules)', () =>
     run('npx', ['eslint', '.', '--max-warnings=0']),
   );
@@ -113,6 +118,11 @@ async function runPhase(phase, files, env) {
   totals.failures.push(...counts.failures);
 }
 
+const isTest = (name, suffix) =>
+  suffix === '.spec.js'
+    ? (name.endsWith('.spec.js') && !/\.(int|e2e)-spec\.js$/.test(name)) || name.endsWith('.test.mjs')
+    : name.endsWith(suffix);
+
 function findTests(suffix) {
   const found = [];
   const walk = (dir) => {
@@ -124,6 +134,8 @@ function findTests(suffix) {
     }
   };
   for (const top of ['apps', 'libs']) walk(join(root, 'dist', top));
+  // The build and lint tooling's own tests run with the unit tests.
+  if (suffix === '.spec.js') walk(join(root, 'scripts/tests'));
   return found.map((path) => relative(root, path)).sort();
 }
 
