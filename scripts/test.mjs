@@ -129,8 +129,7 @@ function findTests(suffix) {
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);
       if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith(suffix) && !(suffix === '.spec.js' && /\.(int|e2e)-spec\.js$/.test(name)))
-        found.push(path);
+      else if (isTest(name, suffix)) found.push(path);
     }
   };
   for (const top of ['apps', 'libs']) walk(join(root, 'dist', top));
