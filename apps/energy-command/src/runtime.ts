@@ -58,7 +58,7 @@ export class EnergyCommandRuntime implements Stoppable {
       onBacklog: (rows) => this.metrics.outboxBacklog.set(rows),
     });
     this.registerMeter = new RegisterMeterHandler(this.db, name);
-    this.recordReadings = new RecordReadingsHandler(this.db, name);
+    this.recordReadings = new RecordReadingsHandler(this.db, name, config.readingPolicy);
     this.readiness.add({
       name: 'database',
       check: async () => {

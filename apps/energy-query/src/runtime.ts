@@ -20,6 +20,7 @@ import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { EnergyQueryConfig } from './config';
 import { ReadModel1732300000000 } from './migrations/1732300000000-read-model';
+import { PartitionReadings1732400000000 } from './migrations/1732400000000-partition-readings';
 import { EnergyProjection, EnergyProjectionResult } from './projection/energy-projection';
 import { publishLatestReadings } from './projection/live-readings';
 
@@ -55,7 +56,7 @@ export class EnergyQueryRuntime implements Stoppable {
         poolSize: pg.poolSize,
         connectTimeoutMs: pg.connectTimeoutMs,
         statementTimeoutMs: pg.statementTimeoutMs,
-        migrations: migrations ? [ReadModel1732300000000] : [],
+        migrations: migrations ? [ReadModel1732300000000, PartitionReadings1732400000000] : [],
       });
     this.primary = dataSource(pg.primaryUrl, 'primary', true);
     // One replica is routed to; more replicas scale by running more instances, each on its own.

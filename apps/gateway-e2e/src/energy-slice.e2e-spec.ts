@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dataOf } from '@voltstream/testing';
+import { dataOf, graphql } from '@voltstream/testing';
 import {
   newUserId,
   quarterHourReadings,
@@ -8,6 +8,7 @@ import {
   readinessOf,
   recordReadings,
   registerMeter,
+  settings,
   totalWh,
 } from './energy-api';
 
@@ -82,5 +83,20 @@ describe('the first slice through the gateway', () => {
       }),
     ).meter;
     assert.equal(Math.round(day.consumption.totalKwh * 1000), totalWh(readings));
+  });
+});
+
+describe('who may read a meter', () => {
+  it('lets an ADMIN read any customer’s meter, and nobody else', async () => {
+    const meter = await registerMeter(newUserId());
+    const query = 'query($id: ID!, $t: String) { meter(id: $id, consistency: $t) { id } }';
+    const variables = { id: meter.id, t: meter.consistencyToken };
+    const admin = await graphql(settings.gatewayUrl, query, variables, {
+      userId: newUserId(),
+      headers: { 'x-user-roles': 'ADMIN' },
+    });
+    assert.deepEqual(dataOf(admin), { meter: { id: meter.id } });
+    const stranger = await graphql(settings.gatewayUrl, query, variables, { userId: newUserId() });
+    assert.equal(stranger.errors[0]?.extensions?.code, 'NOT_FOUND');
   });
 });

@@ -1,23 +1,10 @@
 import { ApolloGatewayDriver, ApolloGatewayDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
-import {
-  formatGraphQLError,
-  JsonLogger,
-  ObservabilityModule,
-  Readiness,
-  ServiceMetrics,
-} from '@voltstream/platform';
-import { GatewayConfig, subgraphUrl } from './config';
+import { formatGraphQLError, ObservabilityModule, stopOnShutdown } from '@voltstream/platform';
+import { subgraphUrl } from './config';
 import { ForwardingDataSource } from './forwarded-headers';
-
-export interface GatewayRuntime {
-  config: GatewayConfig;
-  logger: JsonLogger;
-  readiness: Readiness;
-  metrics: ServiceMetrics;
-  supergraphSdl: string;
-}
+import { GatewayRuntime } from './runtime';
 
 @Module({})
 export class AppModule {
@@ -48,6 +35,7 @@ export class AppModule {
           },
         }),
       ],
+      providers: [...stopOnShutdown(runtime)],
     };
   }
 }

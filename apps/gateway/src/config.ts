@@ -1,4 +1,10 @@
-import { EnvReader, readServiceConfig, ServiceConfig } from '@voltstream/platform';
+import {
+  EnvReader,
+  readRedisConfig,
+  readServiceConfig,
+  RedisConfig,
+  ServiceConfig,
+} from '@voltstream/platform';
 import { join } from 'node:path';
 
 export interface GatewayConfig {
@@ -7,6 +13,9 @@ export interface GatewayConfig {
   supergraphPath: string;
   /** `development` turns on introspection; `production` turns it off. */
   mode: 'development' | 'production';
+  redis: RedisConfig;
+  /** Where subscriptions ask whether a caller may read a meter. */
+  energyQueryUrl: string;
   env: NodeJS.ProcessEnv;
 }
 
@@ -16,6 +25,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     service: readServiceConfig(reader, 'gateway', 4000),
     supergraphPath: reader.string('SUPERGRAPH_PATH', join(__dirname, 'supergraph.graphql')),
     mode: reader.oneOf('GRAPHQL_MODE', ['development', 'production'] as const, 'development'),
+    redis: readRedisConfig(reader),
+    energyQueryUrl: reader.url('ENERGY_QUERY_URL', ['http:', 'https:'], 'http://127.0.0.1:4102/graphql'),
     env,
   };
   reader.done();

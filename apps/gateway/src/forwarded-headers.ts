@@ -3,10 +3,10 @@ import { header, RequestLike } from '@voltstream/platform';
 import { GraphQLError } from 'graphql';
 
 /**
- * Request headers the subgraphs may read. `x-user-id` is the development stand-in for a
- * verified identity until the identity issue replaces it with JWTs.
+ * Request headers the subgraphs may read. `x-user-id` and `x-user-roles` are the development
+ * stand-in for a verified identity until the identity issue replaces them with JWT claims.
  */
-const FORWARDED = ['x-user-id', 'x-consistency-token', 'x-correlation-id'] as const;
+const FORWARDED = ['x-user-id', 'x-user-roles', 'x-consistency-token', 'x-correlation-id'] as const;
 
 type FetcherResponse = Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0];
 

@@ -1,8 +1,10 @@
 import 'reflect-metadata';
-import { bootService, exitOnBootFailure, JsonLogger, Readiness, ServiceMetrics } from '@voltstream/platform';
+import { bootService, exitOnBootFailure, JsonLogger } from '@voltstream/platform';
+import { Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { AppModule } from './app.module';
 import { readConfig } from './config';
+import { GatewayRuntime } from './runtime';
 
 const bootLogger = new JsonLogger('gateway');
 
@@ -12,15 +14,15 @@ async function main(): Promise<void> {
   const supergraphSdl = await readFile(config.supergraphPath, 'utf8').catch(() => {
     throw new Error(`no supergraph at ${config.supergraphPath}: run \`npm run build\` to compose it`);
   });
-  const readiness = new Readiness();
-  const metrics = new ServiceMetrics(config.service.serviceName);
-  await bootService({
-    module: AppModule.with({ config, logger, readiness, metrics, supergraphSdl }),
+  const runtime = new GatewayRuntime(config, logger, supergraphSdl);
+  const app = await bootService({
+    module: AppModule.with(runtime),
     config: config.service,
     logger,
-    readiness,
-    metrics,
+    readiness: runtime.readiness,
+    metrics: runtime.metrics,
   });
+  runtime.serveSubscriptions(app.getHttpServer() as Server);
 }
 
 main().catch(exitOnBootFailure(bootLogger));

@@ -15,6 +15,7 @@ import { createScratchDatabase, eventually, ScratchDatabase, testSettings } from
 import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { ReadModel1732300000000 } from '../migrations/1732300000000-read-model';
+import { PartitionReadings1732400000000 } from '../migrations/1732400000000-partition-readings';
 import { EnergyProjection, EnergyProjectionResult } from './energy-projection';
 
 const settings = testSettings();
@@ -37,7 +38,7 @@ async function readModelDatabase(): Promise<DataSource> {
     poolSize: 4,
     connectTimeoutMs: 3000,
     statementTimeoutMs: 10_000,
-    migrations: [ReadModel1732300000000],
+    migrations: [ReadModel1732300000000, PartitionReadings1732400000000],
   });
   await source.initialize();
   await migrate(source, 'energy-projection-test');
@@ -132,6 +133,15 @@ describe('energy read-model projection', () => {
       'SELECT version, latest_at FROM meters',
     );
     assert.equal(meter.version, 4);
+    const partitions = await db.query<{ name: string; rows: string }[]>(
+      `SELECT c.relname AS name, (SELECT count(*) FROM readings r WHERE r.tableoid = c.oid)::text AS rows
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'readings'::regclass`,
+    );
+    assert.deepEqual(
+      partitions,
+      [{ name: 'readings_y2026m10', rows: String(200 + 16 + 3) }],
+      'raw readings live in monthly partitions',
+    );
     assert.equal(meter.latest_at.toISOString(), '2026-10-27T03:45:00.000Z');
   });
 

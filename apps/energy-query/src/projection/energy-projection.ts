@@ -1,6 +1,7 @@
 import { EnergyEventTypes, MeterRegisteredV1, parseEnergyEvent } from '@voltstream/contracts';
 import { Bucket, Reading, rollupDeltas } from '@voltstream/energy';
 import { ConsumedEvent, Projection, Queryable } from '@voltstream/platform';
+import { ReadingPartitions } from './reading-partitions';
 
 interface MeterState {
   version: number;
@@ -23,6 +24,7 @@ export interface EnergyProjectionResult {
  */
 export class EnergyProjection implements Projection<EnergyProjectionResult> {
   readonly name = 'energy-read-model';
+  private readonly partitions = new ReadingPartitions();
 
   async apply(events: readonly ConsumedEvent[], tx: Queryable): Promise<EnergyProjectionResult> {
     const parsed = events.map(({ envelope }) => ({
@@ -65,6 +67,10 @@ export class EnergyProjection implements Projection<EnergyProjectionResult> {
     }
 
     await insertMeters(tx, registrations);
+    await this.partitions.ensureFor(
+      tx,
+      [...newReadings.values()].flat().map((r) => r.at),
+    );
     const inserted = await insertReadings(tx, newReadings);
     await upsertRollups(tx, inserted, state);
     const latest = latestPerMeter(inserted);

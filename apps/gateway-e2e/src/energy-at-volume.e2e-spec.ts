@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { dataOf } from '@voltstream/testing';
+import { newUserId, readConsumption, recordReadings, registerMeter, totalWh } from './energy-api';
+
+const QUARTER = 900_000;
+const DAY = 86_400_000;
+
+/** Pages through one connection and returns its buckets and the total it reports. */
+async function allBuckets(
+  user: string,
+  meterId: string,
+  args: { from: string; to: string; granularity: string; consistency: string },
+) {
+  const nodes: { kwh: number; readings: number }[] = [];
+  let after: string | undefined;
+  let totalKwh = 0;
+  do {
+    const page = dataOf(
+      await readConsumption(user, meterId, { ...args, first: 500, ...(after ? { after } : {}) }),
+    ).meter.consumption;
+    nodes.push(...page.nodes);
+    totalKwh = page.totalKwh;
+    after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor! : undefined;
+  } while (after);
+  return { nodes, totalKwh };
+}
+
+describe('energy at volume through the gateway', () => {
+  it('takes 10,000 readings in batches of 1000 and reports DAY and HOUR totals equal to the Wh', async () => {
+    const user = newUserId();
+    const meter = await registerMeter(user, 'America/New_York');
+    const start = Math.floor((Date.now() - 110 * DAY) / DAY) * DAY;
+    const readings = Array.from({ length: 10_000 }, (_, i) => ({
+      at: new Date(start + (i + 1) * QUARTER).toISOString(),
+      kwh: ((i * 7919) % 2000) / 1000,
+    }));
+    let token = '';
+    for (let i = 0; i < readings.length; i += 1000) {
+      const receipt = dataOf(
+        await recordReadings(user, meter.id, readings.slice(i, i + 1000)),
+      ).recordReadings;
+      assert.equal(receipt.accepted, 1000);
+      token = receipt.consistencyToken;
+    }
+    const expectedWh = totalWh(readings);
+    const from = new Date(start - DAY).toISOString();
+    const middle = new Date(start + 60 * DAY).toISOString();
+    const to = new Date(start + 106 * DAY).toISOString();
+
+    const days = await allBuckets(user, meter.id, { from, to, granularity: 'DAY', consistency: token });
+    assert.equal(Math.round(days.totalKwh * 1000), expectedWh);
+    assert.equal(
+      days.nodes.reduce((n, b) => n + b.readings, 0),
+      10_000,
+    );
+
+    // HOUR spans at most 93 days per request: two windows, each paged.
+    const early = await allBuckets(user, meter.id, {
+      from,
+      to: middle,
+      granularity: 'HOUR',
+      consistency: token,
+    });
+    const late = await allBuckets(user, meter.id, {
+      from: middle,
+      to,
+      granularity: 'HOUR',
+      consistency: token,
+    });
+    const hourlyWh = Math.round(early.totalKwh * 1000) + Math.round(late.totalKwh * 1000);
+    assert.equal(hourlyWh, expectedWh);
+    const hourBucketsWh = [...early.nodes, ...late.nodes].reduce(
+      (sum, b) => sum + Math.round(b.kwh * 1000),
+      0,
+    );
+    assert.equal(hourBucketsWh, expectedWh);
+  });
+});

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { dataOf, eventually } from '@voltstream/testing';
+import { FormattedExecutionResult } from 'graphql';
+import { Client, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import {
+  newUserId,
+  quarterHourReadings,
+  readConsumption,
+  recordReadings,
+  registerMeter,
+  settings,
+} from './energy-api';
+
+const wsUrl = settings.gatewayUrl.replace(/^http/, 'ws');
+const SUBSCRIPTION = 'subscription($meterId: ID!) { meterReadings(meterId: $meterId) { at kwh } }';
+
+const clientFor = (userId: string | undefined): Client =>
+  createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    connectionParams: userId ? { 'x-user-id': userId } : {},
+    retryAttempts: 0,
+  });
+
+async function openSubscriptions(): Promise<number> {
+  const text = await (await fetch(`${settings.serviceBaseUrl('gateway')}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('graphql_subscriptions'));
+  return Number(line?.split(' ').at(-1) ?? 0);
+}
+
+type Next = FormattedExecutionResult<{ meterReadings: { at: string; kwh: number } }, unknown>;
+
+/**
+ * What a refused subscription answers: graphql-ws sends the errors of a failed subscribe as
+ * the one result of the operation, then completes it.
+ */
+async function refusal(
+  userId: string | undefined,
+  meterId: string,
+): Promise<{ message: string; extensions?: { code?: string } }> {
+  const client = clientFor(userId);
+  try {
+    const results: Next[] = [];
+    for await (const result of client.iterate<{ meterReadings: { at: string; kwh: number } }>({
+      query: SUBSCRIPTION,
+      variables: { meterId },
+    })) {
+      results.push(result);
+    }
+    assert.equal(results.length, 1);
+    assert.equal(results[0].data ?? null, null, 'no reading is delivered');
+    return results[0].errors![0];
+  } finally {
+    await client.dispose();
+  }
+}
+
+describe('meterReadings subscription over graphql-ws', () => {
+  it('delivers a newly recorded reading to the meter owner', async () => {
+    const user = newUserId();
+    const meter = await registerMeter(user);
+    await readConsumption(user, meter.id, {
+      from: '2026-11-01T00:00:00Z',
+      to: '2026-11-02T00:00:00Z',
+      granularity: 'DAY',
+      consistency: meter.consistencyToken,
+    });
+    const client = clientFor(user);
+    const before = await openSubscriptions();
+    const iterator = client.iterate<{ meterReadings: { at: string; kwh: number } }>({
+      query: SUBSCRIPTION,
+      variables: { meterId: meter.id },
+    });
+    const first = iterator.next();
+    try {
+      await eventually(
+        async () => ((await openSubscriptions()) > before ? true : undefined),
+        10_000,
+        'the subscription to open',
+      );
+      const [reading] = quarterHourReadings('2026-11-15T08:00:00Z', 1, 11);
+      dataOf(await recordReadings(user, meter.id, [reading]));
+      const received: IteratorResult<Next> = await Promise.race([
+        first,
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error('no reading within 15 s')), 15_000),
+        ),
+      ]);
+      if (received.done) assert.fail('the subscription completed without a reading');
+      assert.deepEqual(received.value.data?.meterReadings, { at: reading.at, kwh: reading.kwh });
+    } finally {
+      await iterator.return?.();
+      await client.dispose();
+    }
+  });
+
+  it('refuses another customer’s meter exactly like a missing one', async () => {
+    const meter = await registerMeter(newUserId());
+    const foreign = await refusal(newUserId(), meter.id);
+    const missing = await refusal(newUserId(), '00000000-0000-4000-8000-000000000000');
+    assert.equal(foreign.extensions?.code, 'NOT_FOUND');
+    assert.deepEqual(foreign, missing);
+  });
+
+  it('refuses a connection without a user', async () => {
+    const meter = await registerMeter(newUserId());
+    assert.equal((await refusal(undefined, meter.id)).extensions?.code, 'UNAUTHENTICATED');
+  });
+});

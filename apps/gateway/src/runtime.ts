@@ -1,0 +1,53 @@
+import { JsonLogger, Readiness, ServiceMetrics, Stoppable } from '@voltstream/platform';
+import Redis from 'ioredis';
+import { Server } from 'node:http';
+import { GatewayConfig } from './config';
+import { meterAccessVia } from './subscriptions/meter-access';
+import { RedisChannels } from './subscriptions/redis-channels';
+import { subscriptionSchema } from './subscriptions/subscription-schema';
+import { serveSubscriptions } from './subscriptions/subscription-server';
+
+/** What the gateway runs beside Apollo: probes, metrics and the graphql-ws subscriptions. */
+export class GatewayRuntime implements Stoppable {
+  readonly readiness = new Readiness();
+  readonly metrics: ServiceMetrics;
+  private readonly channels: RedisChannels;
+  private stopSubscriptions: (() => Promise<void>) | undefined;
+
+  constructor(
+    readonly config: GatewayConfig,
+    readonly logger: JsonLogger,
+    readonly supergraphSdl: string,
+  ) {
+    this.metrics = new ServiceMetrics(config.service.serviceName);
+    // A subscriber waits for Redis to come back rather than failing fast like a cache does.
+    const subscriber = new Redis(config.redis.url, {
+      connectionName: 'gateway:subscriptions',
+      maxRetriesPerRequest: null,
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    });
+    subscriber.on('error', () => undefined);
+    this.channels = new RedisChannels(subscriber);
+    this.metrics.gaugeFrom('graphql_subscriptions', 'Open GraphQL subscriptions', () =>
+      this.channels.subscriptionCount(),
+    );
+    // Queries do not need Redis; only live subscriptions do, so it shows here but never fails.
+    this.readiness.add({
+      name: 'subscriptions',
+      check: async () => ({
+        up: true,
+        details: { redis: subscriber.status, open: this.channels.subscriptionCount() },
+      }),
+    });
+  }
+
+  serveSubscriptions(server: Server): void {
+    const schema = subscriptionSchema(this.channels, meterAccessVia(this.config.energyQueryUrl));
+    this.stopSubscriptions = serveSubscriptions(server, schema, this.logger);
+  }
+
+  async stop(): Promise<void> {
+    await this.stopSubscriptions?.();
+    this.channels.close();
+  }
+}

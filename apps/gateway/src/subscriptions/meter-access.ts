@@ -1,0 +1,24 @@
+import { MeterAccess, SubscriptionContext } from './subscription-schema';
+
+/**
+ * Meter ownership is energy-query's to decide: ask it, as the caller, for the meter. Another
+ * customer's meter comes back NOT_FOUND, exactly like a missing one.
+ */
+export function meterAccessVia(energyQueryUrl: string): MeterAccess {
+  return async (meterId: string, context: SubscriptionContext) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (context.userId) headers['x-user-id'] = context.userId;
+    if (context.roles) headers['x-user-roles'] = context.roles;
+    const response = await fetch(energyQueryUrl, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        query: 'query($id: ID!) { meter(id: $id) { id } }',
+        variables: { id: meterId },
+      }),
+      signal: AbortSignal.timeout(3000),
+    });
+    const body = (await response.json()) as { data?: { meter?: { id: string } | null } | null };
+    return body.data?.meter?.id === meterId;
+  };
+}

@@ -1,0 +1,57 @@
+import { formatGraphQLError, JsonLogger } from '@voltstream/platform';
+import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { IncomingMessage, Server } from 'node:http';
+import { WebSocketServer } from 'ws';
+import { SubscriptionContext } from './subscription-schema';
+
+/**
+ * graphql-ws on the gateway's own HTTP server and path. The caller comes from the connection
+ * parameters (browsers cannot set headers on a WebSocket) or the upgrade request's headers.
+ */
+export function serveSubscriptions(
+  server: Server,
+  schema: GraphQLSchema,
+  logger: JsonLogger,
+): () => Promise<void> {
+  const wss = new WebSocketServer({ server, path: '/graphql' });
+  const cleanup = useServer<Record<string, unknown>, { request: IncomingMessage }>(
+    {
+      schema,
+      context: ({ connectionParams, extra }): SubscriptionContext => ({
+        userId: stringParam(connectionParams?.['x-user-id']) ?? headerOf(extra.request, 'x-user-id'),
+        roles:
+          stringParam(connectionParams?.['x-user-roles']) ?? headerOf(extra.request, 'x-user-roles') ?? '',
+      }),
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => mapped(error, logger)),
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if ('errors' in result && result.errors) {
+          return {
+            ...result,
+            errors: result.errors.map((error) => mapped(error, logger)),
+          };
+        }
+        return result;
+      },
+    },
+    wss,
+  );
+  return async () => {
+    await cleanup.dispose();
+    wss.close();
+  };
+}
+
+function mapped(error: GraphQLError, logger: JsonLogger): GraphQLFormattedError {
+  return formatGraphQLError(error.toJSON(), error, (internal) =>
+    logger.error(internal instanceof Error ? internal : String(internal), 'Subscriptions'),
+  );
+}
+
+const stringParam = (value: unknown): string | undefined =>
+  typeof value === 'string' && value ? value : undefined;
+
+function headerOf(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
