@@ -8,6 +8,7 @@ import {
   migrate,
   OutboxRelay,
   Readiness,
+  reportPoolUsage,
   retryUntilDone,
   ServiceMetrics,
   Stoppable,
@@ -48,6 +49,7 @@ export class EnergyCommandRuntime implements Stoppable {
       statementTimeoutMs: config.postgres.statementTimeoutMs,
       migrations: [InitialSchema1732300000000],
     });
+    reportPoolUsage(this.metrics, { primary: this.db });
     this.kafka = createKafka(config.kafka, logger);
     this.publisher = new EventPublisher(this.kafka);
     this.relay = new OutboxRelay({

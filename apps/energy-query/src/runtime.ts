@@ -11,6 +11,7 @@ import {
   ReadModelCache,
   Readiness,
   ReadRouter,
+  reportPoolUsage,
   retryUntilDone,
   ServiceMetrics,
   Stoppable,
@@ -73,6 +74,7 @@ export class EnergyQueryRuntime implements Stoppable {
     });
     this.redis = createRedis(config.redis, name);
     this.cache = new ReadModelCache(this.redis, 'energy:consumption', config.cacheTtlSeconds);
+    reportPoolUsage(this.metrics, { primary: this.primary, replica: this.replica });
     this.metrics.gaugeFrom('cache_hit_ratio', 'Share of cache lookups answered from Redis', () =>
       this.cache.hitRatio(),
     );

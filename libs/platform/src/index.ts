@@ -15,6 +15,7 @@ export * from './cache/redis-client';
 export * from './cache/read-model-cache';
 export * from './metrics/service-metrics';
 export * from './metrics/metrics.controller';
+export * from './metrics/pool-metrics';
 export * from './health/readiness';
 export * from './health/health.controller';
 export * from './health/observability.module';

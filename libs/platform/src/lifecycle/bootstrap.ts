@@ -23,10 +23,10 @@ export async function bootService(options: BootOptions): Promise<INestApplicatio
   const app = await NestFactory.create(options.module, { logger, bodyParser: true });
   app.use((req: Request, res: Response, next: NextFunction) => {
     const end = metrics.httpDuration.startTimer({ method: req.method });
-    // Label by the path's first segment (/graphql, /health, /metrics): bounded cardinality.
-    res.on('finish', () =>
-      end({ route: `/${req.path.split('/')[1] ?? ''}`, status: String(res.statusCode) }),
-    );
+    // Label by the path's first segment (/graphql, /health, /metrics): bounded cardinality. Read
+    // it now: a mounted handler (Apollo's) rewrites req.url before the response finishes.
+    const route = `/${req.originalUrl.split('?')[0]?.split('/')[1] ?? ''}`;
+    res.on('finish', () => end({ route, status: String(res.statusCode) }));
     next();
   });
   await app.listen(config.port, config.host);
