@@ -18,6 +18,9 @@ export function createKafka(config: KafkaConfig, logger: JsonLogger): Kafka {
       () =>
       ({ level, log, namespace }: LogEntry) => {
         const { message, ...extra } = log;
+        // We bound producer retries on purpose (the relay backs off and retries itself) and do
+        // not rely on exactly-once: consumers skip what they applied. The warning is noise.
+        if (message.startsWith('Limiting retries for the idempotent producer')) return;
         logger.event(level === logLevel.ERROR ? 'error' : 'warn', `kafka: ${message}`, {
           namespace,
           ...extra,

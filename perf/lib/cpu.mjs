@@ -1,0 +1,130 @@
+// Where the CPU went during a scenario: CPU time per process group (each service, the Postgres
+// primary and replica, Redis, Kafka, this harness) from /proc, as a percentage of one core.
+// Linux only; elsewhere it reports nothing.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { profileDir } from './targets.mjs';
+
+const CLOCK_TICKS = 100; // USER_HZ on every mainstream Linux build (`getconf CLK_TCK`)
+
+const readPid = (file) => {
+  try {
+    return Number(readFileSync(file, 'utf8').split('\n')[0].trim()) || null;
+  } catch {
+    return null;
+  }
+};
+
+function stackPids() {
+  const dir = profileDir();
+  if (!dir) return {};
+  return {
+    postmasterPrimary: readPid(join(dir, 'pg-primary/postmaster.pid')),
+    postmasterReplica: readPid(join(dir, 'pg-replica/postmaster.pid')),
+    redis: readPid(join(dir, 'redis/redis.pid')),
+    kafka: readPid(join(dir, 'kafka/kafka.pid')),
+  };
+}
+
+function readStat(pid) {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = text.lastIndexOf(')');
+    const comm = text.slice(text.indexOf('(') + 1, close);
+    const fields = text.slice(close + 2).split(' ');
+    return { comm, ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return null;
+  }
+}
+
+function cmdline(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
+function totalCpu() {
+  const [line] = readFileSync('/proc/stat', 'utf8').split('\n');
+  const values = line.trim().split(/\s+/).slice(1).map(Number);
+  const idle = values[3] + (values[4] ?? 0);
+  return { total: values.reduce((sum, v) => sum + v, 0), idle, steal: values[7] ?? 0 };
+}
+
+export class CpuSampler {
+  constructor() {
+    this.enabled = existsSync('/proc/self/stat');
+    this.groups = new Map(); // pid -> group name
+    this.pids = stackPids();
+  }
+
+  groupOf(pid, stat) {
+    if (this.groups.has(pid)) return this.groups.get(pid);
+    let group = 'other';
+    const app = cmdline(pid).match(/dist\/apps\/([\w-]+)\/src\/main\.js/);
+    const { postmasterPrimary, postmasterReplica, redis, kafka } = this.pids;
+    if (pid === process.pid) group = 'perf harness';
+    else if (app) group = app[1];
+    else if (pid === postmasterPrimary || stat.ppid === postmasterPrimary) group = 'postgres primary';
+    else if (pid === postmasterReplica || stat.ppid === postmasterReplica) group = 'postgres replica';
+    else if (pid === redis) group = 'redis';
+    else if (pid === kafka) group = 'kafka';
+    this.groups.set(pid, group);
+    return group;
+  }
+
+  snapshot() {
+    const ticks = new Map();
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      const pid = Number(name);
+      const stat = readStat(pid);
+      if (!stat) continue;
+      ticks.set(pid, { ticks: stat.ticks, group: this.groupOf(pid, stat), comm: stat.comm });
+    }
+    return { at: performance.now(), ticks, machine: totalCpu() };
+  }
+
+  start() {
+    if (this.enabled) this.first = this.snapshot();
+  }
+
+  /** `{ groups: { gateway: 97, ... } (% of one core), machineBusyPct }`, biggest first. */
+  stop() {
+    if (!this.enabled || !this.first) return null;
+    const last = this.snapshot();
+    const seconds = (last.at - this.first.at) / 1000;
+    const sums = new Map();
+    const others = new Map(); // comm -> ticks, to name what "other" was
+    for (const [pid, { ticks, group, comm }] of last.ticks) {
+      const before = this.first.ticks.get(pid)?.ticks ?? 0; // a process born meanwhile counts from 0
+      sums.set(group, (sums.get(group) ?? 0) + (ticks - before));
+      if (group === 'other') others.set(comm, (others.get(comm) ?? 0) + (ticks - before));
+    }
+    const pct = (ticks) => Math.round((ticks / CLOCK_TICKS / seconds) * 100);
+    const groups = Object.fromEntries(
+      [...sums.entries()]
+        .map(([group, ticks]) => [group, pct(ticks)])
+        .filter(([, value]) => value >= 1)
+        .sort((a, b) => b[1] - a[1]),
+    );
+    const otherTop = [...others.entries()]
+      .map(([comm, ticks]) => ({ comm, pct: pct(ticks) }))
+      .filter((o) => o.pct >= 2)
+      .sort((a, b) => b.pct - a.pct)
+      .slice(0, 4);
+    const total = last.machine.total - this.first.machine.total;
+    const idle = last.machine.idle - this.first.machine.idle;
+    const steal = last.machine.steal - this.first.machine.steal;
+    return {
+      groups,
+      otherTop,
+      machineBusyPct: total > 0 ? Math.round(((total - idle) / total) * 100) : null,
+      // CPU the hypervisor gave to other guests: when high, every number here is unreliable.
+      stealPct: total > 0 ? Math.round((steal / total) * 100) : null,
+    };
+  }
+}

@@ -1,0 +1,107 @@
+// A minimal GraphQL client for setup steps and for work the harness times itself.
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export class GraphQLError extends Error {
+  constructor(message, errors, status) {
+    super(message);
+    this.errors = errors;
+    this.status = status;
+    this.code = errors?.[0]?.extensions?.code;
+  }
+}
+
+/** Headers of the development auth stub: the gateway forwards `x-user-id` to the subgraphs. */
+export const userHeaders = (userId) => ({ 'content-type': 'application/json', 'x-user-id': userId });
+
+/**
+ * POSTs one operation; returns `data`, or throws GraphQLError naming the first error's code.
+ * `body` may be passed pre-serialised (large batches are built once).
+ */
+export async function gql(url, { query, variables, body, userId, timeoutMs = 30_000 }) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: userHeaders(userId),
+    body: body ?? JSON.stringify({ query, variables }),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await response.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new GraphQLError(`HTTP ${response.status}: ${text.slice(0, 200)}`, undefined, response.status);
+  }
+  if (json.errors?.length) {
+    const first = json.errors[0];
+    const code = first.extensions?.code ? ` [${first.extensions.code}]` : '';
+    throw new GraphQLError(`${first.message}${code}`, json.errors, response.status);
+  }
+  if (!response.ok)
+    throw new GraphQLError(`HTTP ${response.status}: ${text.slice(0, 200)}`, undefined, response.status);
+  return json.data;
+}
+
+/** Fails with a clear instruction when the gateway does not answer a trivial query. */
+export async function checkGateway(url) {
+  try {
+    const data = await gql(url, { query: '{ __typename }', userId: 'perf-probe', timeoutMs: 5000 });
+    if (data?.__typename !== 'Query') throw new Error(`unexpected answer ${JSON.stringify(data)}`);
+  } catch (error) {
+    const reason = error.cause?.code ?? error.message;
+    throw new Error(
+      `the gateway at ${url} does not answer (${reason}).\n` +
+        '  Start the local stack first with `npm start` (about 40 s), then run `npm run perf` again.',
+    );
+  }
+}
+
+export const REGISTER_METER = `mutation Register($input: RegisterMeterInput!) {
+  registerMeter(input: $input) { id consistencyToken }
+}`;
+
+export const RECORD_READINGS = `mutation Record($m: ID!, $r: [ReadingInput!]!) {
+  recordReadings(meterId: $m, readings: $r) { accepted duplicates consistencyToken }
+}`;
+
+export async function registerMeter(url, userId, serialNumber, timezone = 'Europe/London') {
+  const data = await gql(url, {
+    query: REGISTER_METER,
+    variables: { input: { serialNumber, timezone, intervalMinutes: 15 } },
+    userId,
+  });
+  return data.registerMeter;
+}
+
+/** Body of a recordReadings call, serialised once. */
+export const recordReadingsBody = (meterId, readings) =>
+  JSON.stringify({ query: RECORD_READINGS, variables: { m: meterId, r: readings } });
+
+/** The aggregate version a consistency token names (`ct1.<base64url "Meter|id|version">`). */
+export function tokenVersion(token) {
+  const [, body] = token.split('.');
+  const version = Number(Buffer.from(body, 'base64url').toString('utf8').split('|')[2]);
+  if (!Number.isSafeInteger(version)) throw new Error(`cannot read a version from token ${token}`);
+  return version;
+}
+
+/**
+ * Waits until the read model shows the write a token names: a query carrying the token waits
+ * up to the service's CONSISTENCY_WAIT_MS, and is repeated on CONSISTENCY_TIMEOUT.
+ */
+export async function waitForToken(url, userId, meterId, token, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const data = await gql(url, {
+        query:
+          'query($m: ID!, $t: String) { meter(id: $m, consistency: $t) { id latestReading { at kwh } } }',
+        variables: { m: meterId, t: token },
+        userId,
+      });
+      return data.meter;
+    } catch (error) {
+      if (!/CONSISTENCY/i.test(error.code ?? error.message) || Date.now() > deadline) throw error;
+      await sleep(200);
+    }
+  }
+}
