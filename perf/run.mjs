@@ -14,12 +14,14 @@ import { redact, stackTargets } from './lib/targets.mjs';
 
 const SUITES = {
   'energy-query': () => import('./energy-query/consumption.mjs'),
-  ingestion: () => import('./ingestion/ingestion.mjs'),
+  // Ingestion is energy-command's suite: readings accepted through the gateway and carried to
+  // the replica by the relay and projector.
+  'energy-command': () => import('./energy-command/ingestion.mjs'),
 };
 
 const USAGE = `usage: npm run perf -- [options]
   --quick              short warm-ups and runs: the whole run fits in about 2 minutes
-  --suite NAME         energy-query | ingestion | all (default: all)
+  --suite NAME         energy-query | energy-command | all (default: all)
   --gateway URL        gateway GraphQL endpoint (default: $GATEWAY_URL or http://127.0.0.1:4000/graphql)
   --strict             exit 1 when a scenario misses its budget in perf/budgets.json
   --connections N      concurrent connections/workers for the query scenarios (default 32)

@@ -183,7 +183,7 @@ async function summarise(name, description, record, cpu) {
 }
 
 export default {
-  name: 'ingestion',
+  name: 'energy-command',
   async run({ targets, options, runId, onCleanup }) {
     const p = plan(options.quick);
     const userId = `perf-${runId}`;
