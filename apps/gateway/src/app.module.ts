@@ -3,7 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { formatGraphQLError, ObservabilityModule, stopOnShutdown } from '@voltstream/platform';
 import { subgraphUrl } from './config';
-import { ForwardingDataSource } from './forwarded-headers';
+import { ForwardingDataSource, nativeFetcher } from './forwarded-headers';
 import { GatewayRuntime } from './runtime';
 
 @Module({})
@@ -31,7 +31,7 @@ export class AppModule {
           gateway: {
             supergraphSdl: runtime.supergraphSdl,
             buildService: ({ name, url }) =>
-              new ForwardingDataSource({ url: subgraphUrl(config, name, url) }),
+              new ForwardingDataSource({ url: subgraphUrl(config, name, url), fetcher: nativeFetcher }),
           },
         }),
       ],

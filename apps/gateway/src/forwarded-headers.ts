@@ -9,6 +9,13 @@ import { GraphQLError } from 'graphql';
 const FORWARDED = ['x-user-id', 'x-user-roles', 'x-consistency-token', 'x-correlation-id'] as const;
 
 type FetcherResponse = Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0];
+type Fetcher = RemoteGraphQLDataSource['fetcher'];
+
+/**
+ * Node's own fetch (undici, keep-alive) instead of the gateway's default make-fetch-happen,
+ * whose per-request overhead is most of the gateway hop's cost.
+ */
+export const nativeFetcher: Fetcher = (url, init) => fetch(url, init);
 
 export class ForwardingDataSource extends RemoteGraphQLDataSource<{ req?: RequestLike }> {
   override willSendRequest({
