@@ -140,3 +140,12 @@ export async function stopApps(profile, apps = APPS, graceMs = 10_000) {
   for (const app of apps) rmSync(join(dirs(profile).pids, `${app.name}.pid`), { force: true });
   return running.map((r) => r.app.name);
 }
+
+/** SIGKILL, the way a crash ends a process: no drain, no shutdown hooks. */
+export async function killApp(profile, app) {
+  const pid = pidOf(app, profile);
+  if (!pid) throw new Error(`${app.name} is not running in profile ${profile}`);
+  process.kill(pid, 'SIGKILL');
+  while (isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 50));
+  rmSync(join(dirs(profile).pids, `${app.name}.pid`), { force: true });
+}

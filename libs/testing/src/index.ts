@@ -3,3 +3,4 @@ export * from './graphql-client';
 export * from './infra-control';
 export * from './scratch-database';
 export * from './eventually';
+export * from './service-control';

@@ -47,8 +47,10 @@ export class ProjectionRunner<T> {
     const { kafka, groupId, topic } = this.options;
     const consumer = kafka.consumer({
       groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3000,
+      // A crashed instance holds its partitions until its session expires: keep that short.
+      // Long batches still heartbeat in time, since the runner heartbeats between steps.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
       // kafkajs waits up to 5 s for data by default; projection lag would start there.
       maxWaitTimeInMs: 100,
       maxBytes: 16 * 1024 * 1024,
