@@ -75,5 +75,26 @@ describe('energy at volume through the gateway', () => {
       0,
     );
     assert.equal(hourBucketsWh, expectedWh);
+
+    const months = await allBuckets(user, meter.id, { from, to, granularity: 'MONTH', consistency: token });
+    assert.equal(Math.round(months.totalKwh * 1000), expectedWh);
+    assert.equal(
+      months.nodes.reduce((n, b) => n + b.readings, 0),
+      10_000,
+    );
+
+    // INTERVAL: one bucket per reading whose interval starts in the window.
+    const weekStart = start + 10 * DAY;
+    const inWeek = readings.filter(
+      (r) => Date.parse(r.at) - QUARTER >= weekStart && Date.parse(r.at) - QUARTER < weekStart + 7 * DAY,
+    );
+    const intervals = await allBuckets(user, meter.id, {
+      from: new Date(weekStart).toISOString(),
+      to: new Date(weekStart + 7 * DAY).toISOString(),
+      granularity: 'INTERVAL',
+      consistency: token,
+    });
+    assert.equal(intervals.nodes.length, inWeek.length);
+    assert.equal(Math.round(intervals.totalKwh * 1000), totalWh(inWeek));
   });
 });
