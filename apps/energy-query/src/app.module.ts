@@ -1,7 +1,5 @@
-import { ApolloFederationDriver, ApolloFederationDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
-import { GraphQLModule } from '@nestjs/graphql';
-import { DateTimeScalar, ObservabilityModule, stopOnShutdown, subgraphOptions } from '@voltstream/platform';
+import { ObservabilityModule, stopOnShutdown, subgraphModule } from '@voltstream/platform';
 import { join } from 'node:path';
 import { MeterResolver } from './meters/meter.resolver';
 import { EnergyQueryRuntime } from './runtime';
@@ -13,11 +11,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ObservabilityModule.forService(runtime.readiness, runtime.metrics),
-        GraphQLModule.forRoot<ApolloFederationDriverConfig>({
-          driver: ApolloFederationDriver,
-          ...subgraphOptions([join(__dirname, 'schema/*.graphql')], runtime.logger),
-          resolvers: { DateTime: DateTimeScalar },
-        }),
+        subgraphModule([join(__dirname, 'schema/*.graphql')], runtime.logger),
       ],
       providers: [
         { provide: EnergyQueryRuntime, useValue: runtime },

@@ -1,7 +1,7 @@
 import { ApolloGatewayDriver, ApolloGatewayDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
-import { formatGraphQLError, ObservabilityModule, stopOnShutdown } from '@voltstream/platform';
+import { errorFormatter, ObservabilityModule, stopOnShutdown } from '@voltstream/platform';
 import { subgraphUrl } from './config';
 import { ForwardingDataSource, nativeFetcher } from './forwarded-headers';
 import { GatewayRuntime } from './runtime';
@@ -23,10 +23,7 @@ export class AppModule {
             csrfPrevention: true,
             includeStacktraceInErrorResponses: false,
             context: ({ req }: { req: unknown }) => ({ req }),
-            formatError: (formatted, error) =>
-              formatGraphQLError(formatted, error, (internal) =>
-                logger.error(internal instanceof Error ? internal : String(internal), 'GraphQL'),
-              ),
+            formatError: errorFormatter(logger),
           },
           gateway: {
             supergraphSdl: runtime.supergraphSdl,

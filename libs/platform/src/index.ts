@@ -27,3 +27,4 @@ export * from './lifecycle/bootstrap';
 export * from './lifecycle/stop-on-shutdown';
 export * from './lifecycle/retry';
 export * from './lifecycle/skeleton-service';
+export * from './lifecycle/run-service';

@@ -7,7 +7,7 @@ import {
   ErrorCodes,
   Topics,
 } from '@voltstream/contracts';
-import { decideRegisterMeter } from '@voltstream/energy';
+import { decideRegisterMeter, meterFromRegistration } from '@voltstream/energy';
 import { appendToOutbox, newEnvelope } from '@voltstream/platform';
 import { DataSource } from 'typeorm';
 import { meterStore, StoredMeter } from '../meters/meter-store';
@@ -40,15 +40,7 @@ export class RegisterMeterHandler {
       intervalMinutes: command.intervalMinutes,
       now,
     });
-    const meter: StoredMeter = {
-      id: event.meterId,
-      ownerId: event.ownerId,
-      serialNumber: event.serialNumber,
-      timezone: event.timezone,
-      intervalMinutes: event.intervalMinutes,
-      version: 1,
-      createdAt: now,
-    };
+    const meter: StoredMeter = { ...meterFromRegistration(event), createdAt: now };
     await this.db.transaction(async (tx) => {
       if (!(await meterStore.insert(tx, meter))) {
         throw new DomainError(

@@ -1,0 +1,47 @@
+import { DynamicModule } from '@nestjs/common';
+import { ServiceConfig } from '../config/service-config';
+import { Readiness } from '../health/readiness';
+import { JsonLogger } from '../logging/json-logger';
+import { ServiceMetrics } from '../metrics/service-metrics';
+import { bootService, exitOnBootFailure } from './bootstrap';
+
+/** What a service's runtime offers its main: probes, metrics, and a start before listening. */
+export interface ServiceRuntime {
+  readonly readiness: Readiness;
+  readonly metrics: ServiceMetrics;
+  start?(): Promise<void>;
+}
+
+export interface ServiceDefinition<C extends { service: ServiceConfig }, R extends ServiceRuntime> {
+  name: string;
+  readConfig: () => C;
+  createRuntime: (config: C, logger: JsonLogger) => R | Promise<R>;
+  module: (runtime: R) => DynamicModule;
+  /** Work once the HTTP server listens, e.g. attaching a WebSocket server to it. */
+  afterListen?: (runtime: R, httpServer: unknown) => void;
+}
+
+/**
+ * A service's whole main: read and validate config (a bad setting ends the process naming it),
+ * build the runtime, start it, then serve HTTP with probes, metrics and graceful shutdown.
+ */
+export function runService<C extends { service: ServiceConfig }, R extends ServiceRuntime>(
+  definition: ServiceDefinition<C, R>,
+): void {
+  const bootLogger = new JsonLogger(definition.name);
+  const main = async () => {
+    const config = definition.readConfig();
+    const logger = new JsonLogger(config.service.serviceName, config.service.logLevel);
+    const runtime = await definition.createRuntime(config, logger);
+    await runtime.start?.();
+    const app = await bootService({
+      module: definition.module(runtime),
+      config: config.service,
+      logger,
+      readiness: runtime.readiness,
+      metrics: runtime.metrics,
+    });
+    definition.afterListen?.(runtime, app.getHttpServer());
+  };
+  main().catch(exitOnBootFailure(bootLogger));
+}
