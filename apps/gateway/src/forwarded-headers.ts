@@ -3,10 +3,17 @@ import { header, RequestLike } from '@voltstream/platform';
 import { GraphQLError } from 'graphql';
 
 /**
- * Request headers the subgraphs may read. `x-user-id` and `x-user-roles` are the development
- * stand-in for a verified identity until the identity issue replaces them with JWT claims.
+ * Request headers the subgraphs may read. `authorization` carries identity's access token
+ * (identity verifies it for `me`); `x-user-id` and `x-user-roles` are the development stand-in
+ * the other subgraphs still trust, until the gateway guard (issue #4) replaces them.
  */
-const FORWARDED = ['x-user-id', 'x-user-roles', 'x-consistency-token', 'x-correlation-id'] as const;
+const FORWARDED = [
+  'authorization',
+  'x-user-id',
+  'x-user-roles',
+  'x-consistency-token',
+  'x-correlation-id',
+] as const;
 
 type FetcherResponse = Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0];
 type Fetcher = RemoteGraphQLDataSource['fetcher'];

@@ -1,5 +1,12 @@
 import 'reflect-metadata';
-import { bootSkeletonService } from '@voltstream/platform';
+import { runService } from '@voltstream/platform';
+import { AppModule } from './app.module';
+import { readConfig } from './config';
+import { IdentityRuntime } from './runtime';
 
-// Skeleton only: the domain arrives with its own issue.
-bootSkeletonService('identity', 4001);
+runService({
+  name: 'identity',
+  readConfig,
+  createRuntime: (config, logger) => new IdentityRuntime(config, logger),
+  module: (runtime) => AppModule.with(runtime),
+});

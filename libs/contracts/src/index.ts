@@ -4,3 +4,4 @@ export * from './envelope';
 export * from './consistency-token';
 export * from './errors';
 export * from './energy/energy-events';
+export * from './identity/identity-events';

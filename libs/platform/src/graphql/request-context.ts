@@ -38,3 +38,10 @@ export function consistencyTokenOf(
 ): string | undefined {
   return argument ?? header(context.req, 'x-consistency-token');
 }
+
+/** The bearer token of the `Authorization` header, if any. */
+export function bearerTokenOf(context: GraphQLContext): string | undefined {
+  const value = header(context.req, 'authorization');
+  const match = value?.match(/^Bearer\s+(\S+)$/i);
+  return match?.[1];
+}

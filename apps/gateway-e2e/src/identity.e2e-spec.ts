@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { dataOf, graphql } from '@voltstream/testing';
+import { settings } from './energy-api';
+
+const PAYLOAD = 'accessToken refreshToken expiresIn user { id email displayName roles }';
+interface Payload {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  user: { id: string; email: string; displayName: string; roles: string[] };
+}
+
+const gql = <T>(
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+) => graphql<T>(settings.gatewayUrl, query, variables, { headers });
+const me = (accessToken: string) =>
+  gql<{ me: { id: string; email: string } | null }>(
+    '{ me { id email } }',
+    {},
+    { authorization: `Bearer ${accessToken}` },
+  );
+const refresh = (refreshToken: string) =>
+  gql<{ refreshToken: Payload }>(`mutation($t: String!) { refreshToken(refreshToken: $t) { ${PAYLOAD} } }`, {
+    t: refreshToken,
+  });
+
+describe('identity through the gateway', () => {
+  const email = `Someone.${randomBytes(4).toString('hex')}@Example.com`;
+  const password = 'a long enough passphrase';
+
+  it('registers, logs in, answers me, refreshes and logs out', async () => {
+    const registered = dataOf(
+      await gql<{ register: Payload }>(
+        `mutation($input: RegisterInput!) { register(input: $input) { ${PAYLOAD} } }`,
+        {
+          input: { email, password, displayName: 'Someone' },
+        },
+      ),
+    ).register;
+    assert.equal(registered.user.email, email.toLowerCase());
+    assert.deepEqual(registered.user.roles, ['CUSTOMER']);
+    assert.equal(registered.expiresIn, 900);
+
+    const login = dataOf(
+      await gql<{ login: Payload }>(
+        `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { ${PAYLOAD} } }`,
+        {
+          e: email.toUpperCase(),
+          p: password,
+        },
+      ),
+    ).login;
+    assert.deepEqual(dataOf(await me(login.accessToken)).me, {
+      id: registered.user.id,
+      email: email.toLowerCase(),
+    });
+
+    const rotated = dataOf(await refresh(login.refreshToken)).refreshToken;
+    assert.notEqual(rotated.refreshToken, login.refreshToken);
+    assert.equal(dataOf(await me(rotated.accessToken)).me?.id, registered.user.id);
+
+    const logout = dataOf(
+      await gql<{ logout: boolean }>('mutation($t: String!) { logout(refreshToken: $t) }', {
+        t: rotated.refreshToken,
+      }),
+    );
+    assert.equal(logout.logout, true);
+    assert.equal(
+      (await refresh(rotated.refreshToken)).errors[0]?.extensions?.code,
+      'IDENTITY.INVALID_REFRESH_TOKEN',
+    );
+  });
+
+  it('revokes the whole family when a refresh token is used twice', async () => {
+    const login = dataOf(
+      await gql<{ login: Payload }>(
+        `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { ${PAYLOAD} } }`,
+        { e: email, p: password },
+      ),
+    ).login;
+    const next = dataOf(await refresh(login.refreshToken)).refreshToken;
+    assert.equal(
+      (await refresh(login.refreshToken)).errors[0]?.extensions?.code,
+      'IDENTITY.INVALID_REFRESH_TOKEN',
+      'reuse is refused',
+    );
+    assert.equal(
+      (await refresh(next.refreshToken)).errors[0]?.extensions?.code,
+      'IDENTITY.INVALID_REFRESH_TOKEN',
+      'and the family is revoked',
+    );
+  });
+
+  it('refuses a duplicate email with CONFLICT, a wrong password, and a forged token', async () => {
+    const again = await gql(`mutation($input: RegisterInput!) { register(input: $input) { accessToken } }`, {
+      input: { email: ` ${email.toUpperCase()} `, password, displayName: 'Copy' },
+    });
+    assert.equal(again.errors[0]?.extensions?.code, 'CONFLICT');
+    const wrong = await gql(
+      `mutation { login(email: "${email}", password: "not the password") { accessToken } }`,
+    );
+    assert.equal(wrong.errors[0]?.extensions?.code, 'IDENTITY.INVALID_CREDENTIALS');
+    const forged = await me('eyJhbGciOiJub25lIiwia2lkIjoieCJ9.eyJzdWIiOiJ4In0.');
+    assert.equal(forged.errors[0]?.extensions?.code, 'UNAUTHENTICATED');
+    assert.equal(dataOf(await gql<{ me: null }>('{ me { id } }')).me, null);
+  });
+
+  it('publishes its public keys as a JWKS', async () => {
+    const jwks = (await (
+      await fetch(`${settings.serviceBaseUrl('identity')}/.well-known/jwks.json`)
+    ).json()) as { keys: { alg: string; kty: string; crv: string }[] };
+    assert.ok(jwks.keys.length >= 1);
+    assert.deepEqual([jwks.keys[0].alg, jwks.keys[0].kty, jwks.keys[0].crv], ['ES256', 'EC', 'P-256']);
+  });
+});

@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import {
+  DomainError,
+  ErrorCodes,
+  IDENTITY_AGGREGATE,
+  IdentityEventTypes,
+  Topics,
+  UserRegisteredV1,
+} from '@voltstream/contracts';
+import { decideRegistration, RegisterInput } from '@voltstream/identity';
+import { appendToOutbox, newEnvelope } from '@voltstream/platform';
+import { DataSource } from 'typeorm';
+import { Account, accountStore } from '../accounts/account-store';
+import { hashPassword } from '../accounts/password-hasher';
+import { AuthPayload, TokenIssuer } from '../tokens/token-issuer';
+
+/** Creates a CUSTOMER account, announces it, and signs the new user in. */
+export class RegisterHandler {
+  constructor(
+    private readonly db: DataSource,
+    private readonly tokens: TokenIssuer,
+    private readonly service: string,
+  ) {}
+
+  async execute(input: RegisterInput): Promise<AuthPayload> {
+    const registration = decideRegistration(input);
+    const account: Account = {
+      id: randomUUID(),
+      email: registration.email,
+      displayName: registration.displayName,
+      passwordHash: await hashPassword(input.password),
+      roles: ['CUSTOMER'],
+      createdAt: new Date(),
+    };
+    return this.db.transaction(async (tx) => {
+      if (!(await accountStore.insert(tx, account))) {
+        throw new DomainError(ErrorCodes.conflict, 'an account with this email already exists');
+      }
+      const payload: UserRegisteredV1 = {
+        userId: account.id,
+        email: account.email,
+        displayName: account.displayName,
+        roles: account.roles,
+        registeredAt: account.createdAt.toISOString(),
+      };
+      const envelope = newEnvelope({
+        type: IdentityEventTypes.UserRegistered,
+        schemaVersion: 1,
+        aggregateType: IDENTITY_AGGREGATE,
+        aggregateId: account.id,
+        aggregateVersion: 1,
+        payload,
+        actorId: account.id,
+      });
+      await appendToOutbox(tx, this.service, Topics.identity, [envelope]);
+      return this.tokens.issue(tx, account);
+    });
+  }
+}

@@ -1,0 +1,15 @@
+import { Inject } from '@nestjs/common';
+import { Args, Mutation, Resolver } from '@nestjs/graphql';
+import { RegisterInput } from '@voltstream/identity';
+import { AuthPayload } from '../tokens/token-issuer';
+import { RegisterHandler } from './register.handler';
+
+@Resolver()
+export class RegisterResolver {
+  constructor(@Inject(RegisterHandler) private readonly handler: RegisterHandler) {}
+
+  @Mutation('register')
+  register(@Args('input') input: RegisterInput): Promise<AuthPayload> {
+    return this.handler.execute(input);
+  }
+}

@@ -1,0 +1,3 @@
+export * from './identity-errors';
+export * from './registration';
+export * from './refresh-tokens';
