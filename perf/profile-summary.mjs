@@ -35,7 +35,10 @@ for (const node of profile.nodes) {
   const micros = selfMicros.get(node.id) ?? 0;
   if (micros === 0) continue;
   const { functionName, url, lineNumber } = node.callFrame;
-  const pkg = functionName === '(idle)' || functionName === '(program)' || functionName === '(garbage collector)' ? functionName : packageOf(url);
+  const pkg =
+    functionName === '(idle)' || functionName === '(program)' || functionName === '(garbage collector)'
+      ? functionName
+      : packageOf(url);
   byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + micros);
   const key = `${functionName || '(anonymous)'}  ${packageOf(url)}:${lineNumber + 1}`;
   byFunction.set(key, (byFunction.get(key) ?? 0) + micros);

@@ -27,7 +27,7 @@ async function main() {
   }
   console.log(`
 Voltstream is ready.
-  GraphQL:  ${gatewayUrl(profile)}   (send the header  x-user-id: <your user id>  until identity lands)
+  GraphQL:  ${gatewayUrl(profile)}   (register or login, then send  Authorization: Bearer <accessToken>)
   Logs:     .data/${profile}/logs/
   Stop:     npm run stop`);
 }

@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { gql, recordReadingsBody, registerMeter, tokenVersion } from '../lib/graphql.mjs';
+import { gql, recordReadingsBody, registerMeter, signUp, tokenVersion } from '../lib/graphql.mjs';
 import { CpuSampler } from '../lib/cpu.mjs';
 import { formatNumber, latencyStats, progress } from '../lib/runner.mjs';
 import { withDatabase } from '../lib/targets.mjs';
@@ -122,11 +122,11 @@ class LagWatch {
 }
 
 /** Sends one batch through the gateway and starts watching for it on the replica. */
-async function sendBatch(url, userId, batch, lagWatch, record) {
+async function sendBatch(url, token, batch, lagWatch, record) {
   const entry = { meterId: batch.meterId, sentAt: performance.now() };
   record.push(entry);
   try {
-    const data = await gql(url, { body: batch.body, userId, timeoutMs: 60_000 });
+    const data = await gql(url, { body: batch.body, token, timeoutMs: 60_000 });
     entry.respondedAt = performance.now();
     entry.accepted = data.recordReadings.accepted;
     entry.version = tokenVersion(data.recordReadings.consistencyToken);
@@ -186,14 +186,14 @@ export default {
   name: 'energy-command',
   async run({ targets, options, runId, onCleanup }) {
     const p = plan(options.quick);
-    const userId = `perf-${runId}`;
     const url = targets.gateway;
+    const token = await signUp(url, runId);
     const results = [];
 
     progress(`ingestion: registering ${p.burstMeters + p.steadyMeters} meters`);
     const meters = [];
     for (let i = 0; i < p.burstMeters + p.steadyMeters; i += 1) {
-      const meter = await registerMeter(url, userId, `perf-${runId}-ingest-${i}`);
+      const meter = await registerMeter(url, token, `perf-${runId}-ingest-${i}`);
       meters.push(new SeededMeter(meter.id, i + 1));
     }
     const burstMeters = meters.slice(0, p.burstMeters);
@@ -219,7 +219,7 @@ export default {
     cpu.start();
     await Promise.all(
       burstPlan.map(async (batches) => {
-        for (const batch of batches) await sendBatch(url, userId, batch, lagWatch, burstRecord);
+        for (const batch of batches) await sendBatch(url, token, batch, lagWatch, burstRecord);
       }),
     );
     progress('ingestion: burst sent; waiting for the replica to show every batch');
@@ -257,7 +257,7 @@ export default {
       const due = startedAt + (i * 1000) / p.steadyBatchesPerSec;
       const wait = due - performance.now();
       if (wait > 0) await sleep(wait);
-      inFlight.push(sendBatch(url, userId, steadyBatches[i], lagWatch, steadyRecord));
+      inFlight.push(sendBatch(url, token, steadyBatches[i], lagWatch, steadyRecord));
     }
     await Promise.all(inFlight);
     await Promise.all(steadyRecord.filter((e) => e.seen).map((e) => e.seen));

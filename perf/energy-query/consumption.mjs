@@ -3,7 +3,14 @@
 // SQL run directly on the read replica, so the report shows what each layer costs.
 import Redis from 'ioredis';
 import pg from 'pg';
-import { gql, recordReadingsBody, registerMeter, userHeaders, waitForToken } from '../lib/graphql.mjs';
+import {
+  gql,
+  recordReadingsBody,
+  registerMeter,
+  signUp,
+  userHeaders,
+  waitForToken,
+} from '../lib/graphql.mjs';
 import { formatNumber, progress, runHttp, runLoop } from '../lib/runner.mjs';
 import { withDatabase } from '../lib/targets.mjs';
 
@@ -31,8 +38,8 @@ const TOTAL_SQL =
   'SELECT sum(wh)::text AS wh FROM consumption_daily WHERE meter_id = $1 AND bucket_start >= $2 AND bucket_start < $3';
 
 /** Registers a meter and records SEED_DAYS of 15-minute readings, 1000 per call. */
-async function seed(url, userId, serial) {
-  const meter = await registerMeter(url, userId, serial);
+async function seed(url, accessToken, serial) {
+  const meter = await registerMeter(url, accessToken, serial);
   const end = Math.floor(Date.now() / INTERVAL_MS) * INTERVAL_MS;
   const count = SEED_DAYS * (DAY_MS / INTERVAL_MS);
   const readings = Array.from({ length: count }, (_, i) => ({
@@ -42,12 +49,15 @@ async function seed(url, userId, serial) {
   let token = meter.consistencyToken;
   let accepted = 0;
   for (let i = 0; i < readings.length; i += 1000) {
-    const data = await gql(url, { body: recordReadingsBody(meter.id, readings.slice(i, i + 1000)), userId });
+    const data = await gql(url, {
+      body: recordReadingsBody(meter.id, readings.slice(i, i + 1000)),
+      token: accessToken,
+    });
     accepted += data.recordReadings.accepted;
     token = data.recordReadings.consistencyToken;
   }
   const started = Date.now();
-  await waitForToken(url, userId, meter.id, token);
+  await waitForToken(url, accessToken, meter.id, token);
   return { meterId: meter.id, readings: count, accepted, end, projectionWaitMs: Date.now() - started };
 }
 
@@ -55,14 +65,14 @@ export default {
   name: 'energy-query',
   async run({ targets, timings, runId, onCleanup }) {
     const { connections, warmupSec, durationSec } = timings;
-    const userId = `perf-${runId}`;
+    const token = await signUp(targets.gateway, runId);
     progress(`energy-query: seeding a meter with ${SEED_DAYS} days of 15-minute readings`);
-    const seeded = await seed(targets.gateway, userId, `perf-${runId}-consumption`);
+    const seeded = await seed(targets.gateway, token, `perf-${runId}-consumption`);
     const to = new Date(Math.floor(seeded.end / DAY_MS) * DAY_MS);
     const from = new Date(to.getTime() - RANGE_DAYS * DAY_MS);
     const variables = { m: seeded.meterId, from: from.toISOString(), to: to.toISOString() };
     const body = JSON.stringify({ query: CONSUMPTION_QUERY, variables });
-    const check = await gql(targets.gateway, { body, userId });
+    const check = await gql(targets.gateway, { body, token });
     const page = check.meter.consumption;
     if (page.nodes.length < RANGE_DAYS - 1 || !(page.totalKwh > 0)) {
       throw new Error(`the seeded meter answers an unexpected page: ${JSON.stringify(page).slice(0, 300)}`);
@@ -79,7 +89,7 @@ export default {
         responseBytes: JSON.stringify(check).length,
       },
     };
-    const headers = userHeaders(userId);
+    const headers = userHeaders(token);
     const common = { connections, warmupSec, durationSec, headers };
     const results = [];
 

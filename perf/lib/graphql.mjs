@@ -10,17 +10,38 @@ export class GraphQLError extends Error {
   }
 }
 
-/** Headers of the development auth stub: the gateway forwards `x-user-id` to the subgraphs. */
-export const userHeaders = (userId) => ({ 'content-type': 'application/json', 'x-user-id': userId });
+/** Headers of a signed-in client: identity's access token as a bearer token. */
+export const userHeaders = (token) => ({
+  'content-type': 'application/json',
+  ...(token ? { authorization: `Bearer ${token}` } : {}),
+});
+
+/**
+ * Registers the run's own customer (`perf-<runId>@example.com`) through the gateway and returns
+ * its access token (15 minutes: longer than any run).
+ */
+export async function signUp(url, runId) {
+  const data = await gql(url, {
+    query: 'mutation($input: RegisterInput!) { register(input: $input) { accessToken } }',
+    variables: {
+      input: {
+        email: `perf-${runId}@example.com`,
+        password: `perf-${runId}-passphrase`,
+        displayName: 'Perf run',
+      },
+    },
+  });
+  return data.register.accessToken;
+}
 
 /**
  * POSTs one operation; returns `data`, or throws GraphQLError naming the first error's code.
  * `body` may be passed pre-serialised (large batches are built once).
  */
-export async function gql(url, { query, variables, body, userId, timeoutMs = 30_000 }) {
+export async function gql(url, { query, variables, body, token, timeoutMs = 30_000 }) {
   const response = await fetch(url, {
     method: 'POST',
-    headers: userHeaders(userId),
+    headers: userHeaders(token),
     body: body ?? JSON.stringify({ query, variables }),
     signal: AbortSignal.timeout(timeoutMs),
   });
@@ -44,7 +65,7 @@ export async function gql(url, { query, variables, body, userId, timeoutMs = 30_
 /** Fails with a clear instruction when the gateway does not answer a trivial query. */
 export async function checkGateway(url) {
   try {
-    const data = await gql(url, { query: '{ __typename }', userId: 'perf-probe', timeoutMs: 5000 });
+    const data = await gql(url, { query: '{ __typename }', timeoutMs: 5000 });
     if (data?.__typename !== 'Query') throw new Error(`unexpected answer ${JSON.stringify(data)}`);
   } catch (error) {
     const reason = error.cause?.code ?? error.message;
@@ -63,11 +84,11 @@ export const RECORD_READINGS = `mutation Record($m: ID!, $r: [ReadingInput!]!) {
   recordReadings(meterId: $m, readings: $r) { accepted duplicates consistencyToken }
 }`;
 
-export async function registerMeter(url, userId, serialNumber, timezone = 'Europe/London') {
+export async function registerMeter(url, token, serialNumber, timezone = 'Europe/London') {
   const data = await gql(url, {
     query: REGISTER_METER,
     variables: { input: { serialNumber, timezone, intervalMinutes: 15 } },
-    userId,
+    token,
   });
   return data.registerMeter;
 }
@@ -88,15 +109,15 @@ export function tokenVersion(token) {
  * Waits until the read model shows the write a token names: a query carrying the token waits
  * up to the service's CONSISTENCY_WAIT_MS, and is repeated on CONSISTENCY_TIMEOUT.
  */
-export async function waitForToken(url, userId, meterId, token, timeoutMs = 120_000) {
+export async function waitForToken(url, accessToken, meterId, consistencyToken, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       const data = await gql(url, {
         query:
           'query($m: ID!, $t: String) { meter(id: $m, consistency: $t) { id latestReading { at kwh } } }',
-        variables: { m: meterId, t: token },
-        userId,
+        variables: { m: meterId, t: consistencyToken },
+        token: accessToken,
       });
       return data.meter;
     } catch (error) {

@@ -44,6 +44,9 @@ export function serviceEnv(profile, infraEnv) {
     if (app.name !== 'gateway')
       env[`${app.name.toUpperCase().replace(/-/g, '_')}_URL`] = `${baseUrl(app, profile)}/graphql`;
   }
+  // Every service verifies access tokens against identity's public keys.
+  const identity = APPS.find((a) => a.name === 'identity');
+  env.IDENTITY_JWKS_URL = `${baseUrl(identity, profile)}/.well-known/jwks.json`;
   return env;
 }
 

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ObservabilityModule, stopOnShutdown, subgraphModule } from '@voltstream/platform';
+import { Authenticator, ObservabilityModule, stopOnShutdown, subgraphModule } from '@voltstream/platform';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { MeterResolver } from './meters/meter.resolver';
@@ -19,6 +19,7 @@ export class AppModule {
         subgraphModule([join(__dirname, 'schema/*.graphql')], runtime.logger),
       ],
       providers: [
+        { provide: Authenticator, useValue: runtime.auth },
         { provide: DataSource, useValue: runtime.db },
         { provide: RegisterMeterHandler, useValue: runtime.registerMeter },
         { provide: RecordReadingsHandler, useValue: runtime.recordReadings },

@@ -1,6 +1,8 @@
 import { DEFAULT_READING_POLICY, ReadingPolicy } from '@voltstream/energy';
 import {
+  AuthConfig,
   EnvReader,
+  readAuthConfig,
   KafkaConfig,
   PostgresConfig,
   readKafkaConfig,
@@ -11,6 +13,7 @@ import {
 
 export interface EnergyCommandConfig {
   service: ServiceConfig;
+  auth: AuthConfig;
   postgres: PostgresConfig;
   kafka: KafkaConfig;
   topicPartitions: number;
@@ -21,6 +24,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): EnergyCommandC
   const reader = new EnvReader(env);
   const config = {
     service: readServiceConfig(reader, 'energy-command', 4101),
+    auth: readAuthConfig(reader),
     postgres: readPostgresConfig(reader, 'energy_command', false),
     kafka: readKafkaConfig(reader, 'energy-command'),
     topicPartitions: reader.int('ENERGY_TOPIC_PARTITIONS', 6, { min: 1, max: 1000 }),

@@ -1,5 +1,6 @@
 import { deadLetterTopic, Topics } from '@voltstream/contracts';
 import {
+  Authenticator,
   createDataSource,
   createKafka,
   ensureTopics,
@@ -24,6 +25,7 @@ import { RegisterMeterHandler } from './register-meter/register-meter.handler';
 /** Everything energy-command runs on, built once at boot and handed to the Nest module. */
 export class EnergyCommandRuntime implements Stoppable {
   readonly readiness = new Readiness();
+  readonly auth: Authenticator;
   readonly metrics: ServiceMetrics;
   readonly db: DataSource;
   readonly kafka: Kafka;
@@ -40,6 +42,7 @@ export class EnergyCommandRuntime implements Stoppable {
   ) {
     const name = config.service.serviceName;
     this.metrics = new ServiceMetrics(name);
+    this.auth = Authenticator.fromConfig(config.auth);
     this.db = createDataSource({
       url: config.postgres.primaryUrl,
       database: config.postgres.database,

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ObservabilityModule, stopOnShutdown, subgraphModule } from '@voltstream/platform';
+import { Authenticator, ObservabilityModule, stopOnShutdown, subgraphModule } from '@voltstream/platform';
 import { join } from 'node:path';
 import { MeterResolver } from './meters/meter.resolver';
 import { EnergyQueryRuntime } from './runtime';
@@ -14,6 +14,7 @@ export class AppModule {
         subgraphModule([join(__dirname, 'schema/*.graphql')], runtime.logger),
       ],
       providers: [
+        { provide: Authenticator, useValue: runtime.auth },
         { provide: EnergyQueryRuntime, useValue: runtime },
         MeterResolver,
         ...stopOnShutdown(runtime),

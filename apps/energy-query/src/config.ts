@@ -1,5 +1,7 @@
 import {
+  AuthConfig,
   EnvReader,
+  readAuthConfig,
   KafkaConfig,
   PostgresConfig,
   readKafkaConfig,
@@ -12,6 +14,7 @@ import {
 
 export interface EnergyQueryConfig {
   service: ServiceConfig;
+  auth: AuthConfig;
   postgres: PostgresConfig;
   kafka: KafkaConfig;
   redis: RedisConfig;
@@ -27,6 +30,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): EnergyQueryCon
   const reader = new EnvReader(env);
   const config = {
     service: readServiceConfig(reader, 'energy-query', 4102),
+    auth: readAuthConfig(reader),
     postgres: readPostgresConfig(reader, 'energy_read', true),
     kafka: readKafkaConfig(reader, 'energy-query'),
     redis: readRedisConfig(reader),

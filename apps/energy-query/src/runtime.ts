@@ -1,5 +1,6 @@
 import { deadLetterTopic, Topics } from '@voltstream/contracts';
 import {
+  Authenticator,
   createDataSource,
   createKafka,
   createRedis,
@@ -31,6 +32,7 @@ const CONSUMER_GRACE_MS = 60_000;
 /** Everything energy-query runs on: read databases, cache, and the projector. */
 export class EnergyQueryRuntime implements Stoppable {
   readonly readiness = new Readiness();
+  readonly auth: Authenticator;
   readonly metrics: ServiceMetrics;
   readonly primary: DataSource;
   readonly replica: DataSource | undefined;
@@ -49,6 +51,7 @@ export class EnergyQueryRuntime implements Stoppable {
     const name = config.service.serviceName;
     const pg = config.postgres;
     this.metrics = new ServiceMetrics(name);
+    this.auth = Authenticator.fromConfig(config.auth);
     const dataSource = (url: string, role: string, migrations = false) =>
       createDataSource({
         url,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { databaseUrl, dataOf, graphql, queryOnce } from '@voltstream/testing';
-import { newUserId, quarterHourReadings, recordReadings, registerMeter, settings } from './energy-api';
+import { newUser, quarterHourReadings, recordReadings, registerMeter, settings } from './energy-api';
 
 const writeDb = databaseUrl(settings.databaseUrl, 'energy_command');
 
@@ -18,11 +18,12 @@ async function writeState(meterId: string) {
 }
 
 describe('bad input through the gateway', () => {
-  const owner = newUserId();
+  let owner = '';
   let meterId = '';
   let before_: Awaited<ReturnType<typeof writeState>>;
 
   before(async () => {
+    owner = await newUser();
     meterId = (await registerMeter(owner)).id;
     dataOf(await recordReadings(owner, meterId, quarterHourReadings('2026-11-01T00:00:00Z', 4)));
     before_ = await writeState(meterId);
@@ -31,10 +32,10 @@ describe('bad input through the gateway', () => {
   const rejectedWith = async (
     readings: { at: string; kwh: number }[],
     code: string,
-    userId: string | null = owner,
+    token: string | null = owner,
     meter = meterId,
   ) => {
-    const response = await recordReadings(userId ?? undefined, meter, readings);
+    const response = await recordReadings(token ?? undefined, meter, readings);
     assert.equal(response.data, null);
     assert.equal(response.errors[0]?.extensions?.code, code, JSON.stringify(response.errors));
     assert.deepEqual(await writeState(meterId), before_, 'nothing was written');
@@ -82,14 +83,14 @@ describe('bad input through the gateway', () => {
     const foreign = await rejectedWith(
       quarterHourReadings('2026-11-02T00:00:00Z', 1),
       'NOT_FOUND',
-      newUserId(),
+      await newUser(),
     );
     assert.equal(unknown.message, foreign.message);
     const read = await graphql(
       settings.gatewayUrl,
       'query($id: ID!) { meter(id: $id) { id } }',
       { id: meterId },
-      { userId: newUserId() },
+      { token: await newUser() },
     );
     assert.equal(read.errors[0]?.extensions?.code, 'NOT_FOUND');
   });
@@ -106,8 +107,8 @@ describe('bad input through the gateway', () => {
   it('rejects a duplicate serial number with CONFLICT', async () => {
     const query = 'mutation($input: RegisterMeterInput!) { registerMeter(input: $input) { id } }';
     const input = { serialNumber: `DUP-${meterId.slice(0, 8)}`, timezone: 'UTC' };
-    dataOf(await graphql(settings.gatewayUrl, query, { input }, { userId: owner }));
-    const again = await graphql(settings.gatewayUrl, query, { input }, { userId: newUserId() });
+    dataOf(await graphql(settings.gatewayUrl, query, { input }, { token: owner }));
+    const again = await graphql(settings.gatewayUrl, query, { input }, { token: await newUser() });
     assert.equal(again.errors[0]?.extensions?.code, 'CONFLICT');
   });
 
@@ -116,7 +117,7 @@ describe('bad input through the gateway', () => {
       settings.gatewayUrl,
       '{ meter(id: "not-a-uuid") { id } }',
       {},
-      { userId: owner },
+      { token: owner },
     );
     const text = JSON.stringify(response.errors);
     assert.doesNotMatch(text, /stacktrace|SELECT|at .*\.js:\d+/);

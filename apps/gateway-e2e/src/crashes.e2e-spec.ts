@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dataOf, eventually, service } from '@voltstream/testing';
 import {
-  newUserId,
+  newUser,
   quarterHourReadings,
   readConsumption,
   recordReadings,
@@ -44,7 +44,7 @@ async function recordUntilAnswered(user: string, meterId: string, readings: { at
 
 describe('crashes (SIGKILL) of the services', () => {
   it('a projector killed between batches applies every event exactly once after its restart', async () => {
-    const user = newUserId();
+    const user = await newUser();
     const meter = await registerMeter(user, 'UTC');
     const batches = Array.from({ length: 10 }, (_, i) => dayBatch(i));
     const written = Promise.all(batches.slice(0, 5).map((b) => recordUntilAnswered(user, meter.id, b)));
@@ -65,7 +65,7 @@ describe('crashes (SIGKILL) of the services', () => {
   });
 
   it('energy-command killed with calls in flight loses no accepted write and applies none twice', async () => {
-    const user = newUserId();
+    const user = await newUser();
     const meter = await registerMeter(user, 'UTC');
     const batches = Array.from({ length: 20 }, (_, i) => dayBatch(i));
     const firstTry = Promise.all(

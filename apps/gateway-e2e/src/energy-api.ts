@@ -1,13 +1,44 @@
-import { dataOf, graphql, GraphQLResponse, testSettings } from '@voltstream/testing';
+import { databaseUrl, dataOf, graphql, GraphQLResponse, queryOnce, testSettings } from '@voltstream/testing';
 import { randomBytes } from 'node:crypto';
 
 /** The energy slice of the public API, as a client of the gateway sends it. */
 const settings = testSettings();
 
-export const newUserId = (): string => `user-${randomBytes(5).toString('hex')}`;
+const PASSWORD = 'a passphrase for tests';
+
+/** Registers a new customer through the gateway and returns their access token. */
+export async function newUser(): Promise<string> {
+  return (await registerUser()).accessToken;
+}
+
+async function registerUser(): Promise<{ accessToken: string; email: string }> {
+  const email = `user-${randomBytes(6).toString('hex')}@example.com`;
+  const response = await graphql<{ register: { accessToken: string } }>(
+    settings.gatewayUrl,
+    'mutation($input: RegisterInput!) { register(input: $input) { accessToken } }',
+    { input: { email, password: PASSWORD, displayName: 'Test customer' } },
+  );
+  return { accessToken: dataOf(response).register.accessToken, email };
+}
+
+/** A new ADMIN: registered, promoted the way an operator does it, then signed in again. */
+export async function newAdmin(): Promise<string> {
+  const { email } = await registerUser();
+  await queryOnce(
+    databaseUrl(settings.databaseUrl, 'identity'),
+    `UPDATE users SET roles = array_append(roles, 'ADMIN') WHERE email = $1`,
+    [email],
+  );
+  const response = await graphql<{ login: { accessToken: string } }>(
+    settings.gatewayUrl,
+    'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }',
+    { e: email, p: PASSWORD },
+  );
+  return dataOf(response).login.accessToken;
+}
 
 export async function registerMeter(
-  userId: string,
+  token: string,
   timezone = 'Europe/London',
 ): Promise<{ id: string; consistencyToken: string }> {
   const response = await graphql<{ registerMeter: { id: string; consistencyToken: string } }>(
@@ -21,7 +52,7 @@ export async function registerMeter(
       }
     `,
     { input: { serialNumber: `SN-${randomBytes(6).toString('hex')}`, timezone } },
-    { userId },
+    { token },
   );
   return dataOf(response).registerMeter;
 }
@@ -33,7 +64,7 @@ export interface ReadingsReceipt {
 }
 
 export function recordReadings(
-  userId: string | undefined,
+  token: string | undefined,
   meterId: string,
   readings: { at: string; kwh: number }[],
 ): Promise<GraphQLResponse<{ recordReadings: ReadingsReceipt }>> {
@@ -49,7 +80,7 @@ export function recordReadings(
       }
     `,
     { meterId, readings },
-    { userId },
+    { token },
   );
 }
 
@@ -66,7 +97,7 @@ export interface ConsumptionResult {
 }
 
 export function readConsumption(
-  userId: string,
+  token: string,
   meterId: string,
   args: {
     from: string;
@@ -112,7 +143,7 @@ export function readConsumption(
       }
     `,
     { id: meterId, ...args },
-    { userId },
+    { token },
   );
 }
 

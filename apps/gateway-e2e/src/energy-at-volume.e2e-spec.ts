@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dataOf } from '@voltstream/testing';
-import { newUserId, readConsumption, recordReadings, registerMeter, totalWh } from './energy-api';
+import { newUser, readConsumption, recordReadings, registerMeter, totalWh } from './energy-api';
 
 const QUARTER = 900_000;
 const DAY = 86_400_000;
@@ -28,7 +28,7 @@ async function allBuckets(
 
 describe('energy at volume through the gateway', () => {
   it('takes 10,000 readings in batches of 1000 and reports DAY and HOUR totals equal to the Wh', async () => {
-    const user = newUserId();
+    const user = await newUser();
     const meter = await registerMeter(user, 'America/New_York');
     const start = Math.floor((Date.now() - 110 * DAY) / DAY) * DAY;
     const readings = Array.from({ length: 10_000 }, (_, i) => ({

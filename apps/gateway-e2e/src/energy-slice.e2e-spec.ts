@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dataOf, graphql } from '@voltstream/testing';
 import {
-  newUserId,
+  newAdmin,
+  newUser,
   quarterHourReadings,
   readConsumption,
   readinessOf,
@@ -14,7 +15,7 @@ import {
 
 describe('the first slice through the gateway', () => {
   it('records readings and reads them back from the replica with the consistency token, exact to the Wh', async () => {
-    const user = newUserId();
+    const user = await newUser();
     const meter = await registerMeter(user);
     // Three days across the London fall-back night (a 25-hour day), in three batches.
     const readings = quarterHourReadings('2026-10-24T00:00:00Z', 3 * 96 + 4, 7);
@@ -43,7 +44,7 @@ describe('the first slice through the gateway', () => {
   });
 
   it('pages through buckets with cursors, each bucket once', async () => {
-    const user = newUserId();
+    const user = await newUser();
     const meter = await registerMeter(user, 'UTC');
     const readings = quarterHourReadings('2026-11-01T00:00:00Z', 4 * 30);
     const receipt = dataOf(await recordReadings(user, meter.id, readings)).recordReadings;
@@ -68,7 +69,7 @@ describe('the first slice through the gateway', () => {
   });
 
   it('answers the same readings again as duplicates and changes nothing', async () => {
-    const user = newUserId();
+    const user = await newUser();
     const meter = await registerMeter(user);
     const readings = quarterHourReadings('2026-11-10T00:00:00Z', 8);
     dataOf(await recordReadings(user, meter.id, readings));
@@ -88,15 +89,14 @@ describe('the first slice through the gateway', () => {
 
 describe('who may read a meter', () => {
   it('lets an ADMIN read any customer’s meter, and nobody else', async () => {
-    const meter = await registerMeter(newUserId());
+    const meter = await registerMeter(await newUser());
     const query = 'query($id: ID!, $t: String) { meter(id: $id, consistency: $t) { id } }';
     const variables = { id: meter.id, t: meter.consistencyToken };
     const admin = await graphql(settings.gatewayUrl, query, variables, {
-      userId: newUserId(),
-      headers: { 'x-user-roles': 'ADMIN' },
+      token: await newAdmin(),
     });
     assert.deepEqual(dataOf(admin), { meter: { id: meter.id } });
-    const stranger = await graphql(settings.gatewayUrl, query, variables, { userId: newUserId() });
+    const stranger = await graphql(settings.gatewayUrl, query, variables, { token: await newUser() });
     assert.equal(stranger.errors[0]?.extensions?.code, 'NOT_FOUND');
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { databaseUrl, dataOf, eventually, queryOnce, withStopped } from '@voltstream/testing';
 import {
-  newUserId,
+  newUser,
   quarterHourReadings,
   readConsumption,
   readinessOf,
@@ -26,7 +26,7 @@ async function metricValue(service: string, line: RegExp): Promise<number | unde
 
 describe('faults in the infrastructure', () => {
   it('accepts commands while Kafka is down and loses none of them once it is back', async () => {
-    const user = newUserId();
+    const user = await newUser();
     const meter = await registerMeter(user);
     const readings = quarterHourReadings('2026-11-05T00:00:00Z', 96);
     const tokens = await withStopped('kafka', async () => {
@@ -60,7 +60,7 @@ describe('faults in the infrastructure', () => {
   });
 
   it('reads from the primary while the replica is down, says so on readiness and metrics, and returns to the replica', async () => {
-    const user = newUserId();
+    const user = await newUser();
     const meter = await registerMeter(user);
     const readings = quarterHourReadings('2026-11-06T00:00:00Z', 96, 3);
     await withStopped('replica', async () => {
@@ -94,7 +94,7 @@ describe('faults in the infrastructure', () => {
   });
 
   it('answers correctly while Redis is down, and serves no stale cache entry after it returns', async () => {
-    const user = newUserId();
+    const user = await newUser();
     const meter = await registerMeter(user);
     const first = quarterHourReadings('2026-11-07T00:00:00Z', 48, 5);
     const second = quarterHourReadings('2026-11-07T12:00:00Z', 48, 9);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { dataOf, graphql } from '@voltstream/testing';
-import { settings } from './energy-api';
+import { newUser, settings } from './energy-api';
 
 const PAYLOAD = 'accessToken refreshToken expiresIn user { id email displayName roles }';
 interface Payload {
@@ -115,5 +115,34 @@ describe('identity through the gateway', () => {
     ).json()) as { keys: { alg: string; kty: string; crv: string }[] };
     assert.ok(jwks.keys.length >= 1);
     assert.deepEqual([jwks.keys[0].alg, jwks.keys[0].kty, jwks.keys[0].crv], ['ES256', 'EC', 'P-256']);
+  });
+});
+
+describe('subgraphs trust no header', () => {
+  it('refuses a forged user header sent straight to a subgraph, and serves a valid token there', async () => {
+    const subgraph = `${settings.serviceBaseUrl('energy-query')}/graphql`;
+    const forged = await graphql<{ myMeters: unknown[] }>(
+      subgraph,
+      '{ myMeters { id } }',
+      {},
+      { headers: { 'x-user-id': 'someone-else' } },
+    );
+    assert.equal(forged.errors[0]?.extensions?.code, 'UNAUTHENTICATED');
+    const token = await newUser();
+    assert.deepEqual(
+      dataOf(await graphql<{ myMeters: unknown[] }>(subgraph, '{ myMeters { id } }', {}, { token })).myMeters,
+      [],
+    );
+  });
+
+  it('answers 401 UNAUTHENTICATED at the gateway for a token that does not verify', async () => {
+    const response = await graphql(
+      settings.gatewayUrl,
+      '{ myMeters { id } }',
+      {},
+      { token: 'eyJhbGciOiJIUzI1NiJ9.e30.c2ln' },
+    );
+    assert.equal(response.status, 401);
+    assert.equal(response.errors[0]?.extensions?.code, 'UNAUTHENTICATED');
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dataOf } from '@voltstream/testing';
 import {
-  newUserId,
+  newUser,
   quarterHourReadings,
   readConsumption,
   recordReadings,
@@ -45,7 +45,7 @@ describe('probes and metrics', () => {
   });
 
   it('reports latency, projection lag, consumer lag, outbox backlog, cache hit ratio and pool usage', async () => {
-    const user = newUserId();
+    const user = await newUser();
     const meter = await registerMeter(user);
     const receipt = dataOf(
       await recordReadings(user, meter.id, quarterHourReadings('2026-11-12T00:00:00Z', 8)),

@@ -5,7 +5,7 @@ import { FormattedExecutionResult } from 'graphql';
 import { Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import {
-  newUserId,
+  newUser,
   quarterHourReadings,
   readConsumption,
   recordReadings,
@@ -16,11 +16,11 @@ import {
 const wsUrl = settings.gatewayUrl.replace(/^http/, 'ws');
 const SUBSCRIPTION = 'subscription($meterId: ID!) { meterReadings(meterId: $meterId) { at kwh } }';
 
-const clientFor = (userId: string | undefined): Client =>
+const clientFor = (token: string | undefined): Client =>
   createClient({
     url: wsUrl,
     webSocketImpl: WebSocket,
-    connectionParams: userId ? { 'x-user-id': userId } : {},
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
     retryAttempts: 0,
   });
 
@@ -37,10 +37,10 @@ type Next = FormattedExecutionResult<{ meterReadings: { at: string; kwh: number 
  * the one result of the operation, then completes it.
  */
 async function refusal(
-  userId: string | undefined,
+  token: string | undefined,
   meterId: string,
 ): Promise<{ message: string; extensions?: { code?: string } }> {
-  const client = clientFor(userId);
+  const client = clientFor(token);
   try {
     const results: Next[] = [];
     for await (const result of client.iterate<{ meterReadings: { at: string; kwh: number } }>({
@@ -59,7 +59,7 @@ async function refusal(
 
 describe('meterReadings subscription over graphql-ws', () => {
   it('delivers a newly recorded reading to the meter owner', async () => {
-    const user = newUserId();
+    const user = await newUser();
     const meter = await registerMeter(user);
     await readConsumption(user, meter.id, {
       from: '2026-11-01T00:00:00Z',
@@ -97,15 +97,15 @@ describe('meterReadings subscription over graphql-ws', () => {
   });
 
   it('refuses another customer’s meter exactly like a missing one', async () => {
-    const meter = await registerMeter(newUserId());
-    const foreign = await refusal(newUserId(), meter.id);
-    const missing = await refusal(newUserId(), '00000000-0000-4000-8000-000000000000');
+    const meter = await registerMeter(await newUser());
+    const foreign = await refusal(await newUser(), meter.id);
+    const missing = await refusal(await newUser(), '00000000-0000-4000-8000-000000000000');
     assert.equal(foreign.extensions?.code, 'NOT_FOUND');
     assert.deepEqual(foreign, missing);
   });
 
   it('refuses a connection without a user', async () => {
-    const meter = await registerMeter(newUserId());
+    const meter = await registerMeter(await newUser());
     assert.equal((await refusal(undefined, meter.id)).extensions?.code, 'UNAUTHENTICATED');
   });
 });

@@ -1,7 +1,8 @@
 import { ApolloGatewayDriver, ApolloGatewayDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
-import { errorFormatter, ObservabilityModule, stopOnShutdown } from '@voltstream/platform';
+import { errorFormatter, ObservabilityModule, RequestLike, stopOnShutdown } from '@voltstream/platform';
+import { GraphQLError } from 'graphql';
 import { subgraphUrl } from './config';
 import { ForwardingDataSource, nativeFetcher } from './forwarded-headers';
 import { GatewayRuntime } from './runtime';
@@ -22,7 +23,15 @@ export class AppModule {
             introspection: config.mode === 'development',
             csrfPrevention: true,
             includeStacktraceInErrorResponses: false,
-            context: ({ req }: { req: unknown }) => ({ req }),
+            // Reject a bad token here, before any planning or subgraph call; subgraphs verify again.
+            context: async ({ req }: { req: RequestLike }) => {
+              await runtime.auth.optionalCaller({ req }).catch((error: unknown) => {
+                throw new GraphQLError(error instanceof Error ? error.message : 'invalid access token', {
+                  extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+                });
+              });
+              return { req };
+            },
             formatError: errorFormatter(logger),
           },
           gateway: {

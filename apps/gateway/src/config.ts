@@ -1,5 +1,7 @@
 import {
+  AuthConfig,
   EnvReader,
+  readAuthConfig,
   readRedisConfig,
   readServiceConfig,
   RedisConfig,
@@ -14,6 +16,7 @@ export interface GatewayConfig {
   /** `development` turns on introspection; `production` turns it off. */
   mode: 'development' | 'production';
   redis: RedisConfig;
+  auth: AuthConfig;
   /** Where subscriptions ask whether a caller may read a meter. */
   energyQueryUrl: string;
   env: NodeJS.ProcessEnv;
@@ -26,6 +29,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     supergraphPath: reader.string('SUPERGRAPH_PATH', join(__dirname, 'supergraph.graphql')),
     mode: reader.oneOf('GRAPHQL_MODE', ['development', 'production'] as const, 'development'),
     redis: readRedisConfig(reader),
+    auth: readAuthConfig(reader),
     energyQueryUrl: reader.url('ENERGY_QUERY_URL', ['http:', 'https:'], 'http://127.0.0.1:4102/graphql'),
     env,
   };

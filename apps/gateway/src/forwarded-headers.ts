@@ -3,17 +3,10 @@ import { header, RequestLike } from '@voltstream/platform';
 import { GraphQLError } from 'graphql';
 
 /**
- * Request headers the subgraphs may read. `authorization` carries identity's access token
- * (identity verifies it for `me`); `x-user-id` and `x-user-roles` are the development stand-in
- * the other subgraphs still trust, until the gateway guard (issue #4) replaces them.
+ * Request headers the subgraphs may read. The access token travels as it came, and every
+ * subgraph verifies it itself: none trusts a user id the network could have set.
  */
-const FORWARDED = [
-  'authorization',
-  'x-user-id',
-  'x-user-roles',
-  'x-consistency-token',
-  'x-correlation-id',
-] as const;
+const FORWARDED = ['authorization', 'x-consistency-token', 'x-correlation-id'] as const;
 
 type FetcherResponse = Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0];
 type Fetcher = RemoteGraphQLDataSource['fetcher'];

@@ -1,4 +1,4 @@
-import { JsonLogger, Readiness, ServiceMetrics, Stoppable } from '@voltstream/platform';
+import { Authenticator, JsonLogger, Readiness, ServiceMetrics, Stoppable } from '@voltstream/platform';
 import Redis from 'ioredis';
 import { Server } from 'node:http';
 import { GatewayConfig } from './config';
@@ -11,6 +11,7 @@ import { serveSubscriptions } from './subscriptions/subscription-server';
 export class GatewayRuntime implements Stoppable {
   readonly readiness = new Readiness();
   readonly metrics: ServiceMetrics;
+  readonly auth: Authenticator;
   private readonly channels: RedisChannels;
   private stopSubscriptions: (() => Promise<void>) | undefined;
 
@@ -20,6 +21,7 @@ export class GatewayRuntime implements Stoppable {
     readonly supergraphSdl: string,
   ) {
     this.metrics = new ServiceMetrics(config.service.serviceName);
+    this.auth = Authenticator.fromConfig(config.auth);
     // A subscriber waits for Redis to come back rather than failing fast like a cache does.
     const subscriber = new Redis(config.redis.url, {
       connectionName: 'gateway:subscriptions',
@@ -43,7 +45,7 @@ export class GatewayRuntime implements Stoppable {
 
   serveSubscriptions(server: Server): void {
     const schema = subscriptionSchema(this.channels, meterAccessVia(this.config.energyQueryUrl));
-    this.stopSubscriptions = serveSubscriptions(server, schema, this.logger);
+    this.stopSubscriptions = serveSubscriptions(server, schema, this.auth, this.logger);
   }
 
   async stop(): Promise<void> {

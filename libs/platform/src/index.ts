@@ -21,6 +21,7 @@ export * from './health/health.controller';
 export * from './health/observability.module';
 export * from './graphql/error-format';
 export * from './auth/jwt';
+export * from './auth/authenticator';
 export * from './graphql/date-time.scalar';
 export * from './graphql/request-context';
 export * from './graphql/subgraph-options';

@@ -6,7 +6,8 @@ export interface GraphQLResponse<T> {
 }
 
 export interface RequestOptions {
-  userId?: string;
+  /** An access token from identity, sent as `Authorization: Bearer …`. */
+  token?: string;
   headers?: Record<string, string>;
 }
 
@@ -18,7 +19,7 @@ export async function graphql<T = Record<string, unknown>>(
   options: RequestOptions = {},
 ): Promise<GraphQLResponse<T>> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
-  if (options.userId) headers['x-user-id'] = options.userId;
+  if (options.token) headers['authorization'] = `Bearer ${options.token}`;
   const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
   const body = (await response.json()) as { data?: T | null; errors?: GraphQLResponse<T>['errors'] };
   return {

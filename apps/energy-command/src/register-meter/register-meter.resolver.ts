@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Args, Context, Mutation, Resolver } from '@nestjs/graphql';
-import { callerOf, GraphQLContext } from '@voltstream/platform';
+import { Authenticator, GraphQLContext } from '@voltstream/platform';
 import { MeterModel, toMeterModel } from '../meters/meter.graphql-model';
 import { RegisterMeterHandler } from './register-meter.handler';
 
@@ -12,14 +12,17 @@ interface RegisterMeterInput {
 
 @Resolver()
 export class RegisterMeterResolver {
-  constructor(@Inject(RegisterMeterHandler) private readonly handler: RegisterMeterHandler) {}
+  constructor(
+    @Inject(RegisterMeterHandler) private readonly handler: RegisterMeterHandler,
+    @Inject(Authenticator) private readonly auth: Authenticator,
+  ) {}
 
   @Mutation('registerMeter')
   async registerMeter(
     @Args('input') input: RegisterMeterInput,
     @Context() context: GraphQLContext,
   ): Promise<MeterModel> {
-    const caller = callerOf(context);
+    const caller = await this.auth.callerOf(context);
     const meter = await this.handler.execute({
       callerId: caller.userId,
       serialNumber: input.serialNumber,

@@ -8,7 +8,7 @@ import {
   notFound,
   UUID_PATTERN,
 } from '@voltstream/contracts';
-import { Caller, callerOf, consistencyTokenOf, GraphQLContext } from '@voltstream/platform';
+import { Authenticator, Caller, consistencyTokenOf, GraphQLContext } from '@voltstream/platform';
 import { ConsumptionArgs, ConsumptionPage, readConsumption } from '../consumption/consumption-reads';
 import { EnergyQueryRuntime } from '../runtime';
 import { findMeter, MeterView, metersOwnedBy, waitForMeterVersion } from './meter-reads';
@@ -17,7 +17,10 @@ const MY_METERS_LIMIT = 1000;
 
 @Resolver('Meter')
 export class MeterResolver {
-  constructor(@Inject(EnergyQueryRuntime) private readonly runtime: EnergyQueryRuntime) {}
+  constructor(
+    @Inject(EnergyQueryRuntime) private readonly runtime: EnergyQueryRuntime,
+    @Inject(Authenticator) private readonly auth: Authenticator,
+  ) {}
 
   @Query('meter')
   async meter(
@@ -25,7 +28,7 @@ export class MeterResolver {
     @Args('consistency') consistency: string | null,
     @Context() context: GraphQLContext,
   ): Promise<MeterView> {
-    const caller = callerOf(context);
+    const caller = await this.auth.callerOf(context);
     if (!UUID_PATTERN.test(id)) throw notFound('meter');
     const minVersion = this.tokenVersion(consistencyTokenOf(context, consistency), id);
     const meter = await this.runtime.router.read(async (db) => {
@@ -38,8 +41,8 @@ export class MeterResolver {
   }
 
   @Query('myMeters')
-  myMeters(@Context() context: GraphQLContext): Promise<MeterView[]> {
-    const caller = callerOf(context);
+  async myMeters(@Context() context: GraphQLContext): Promise<MeterView[]> {
+    const caller = await this.auth.callerOf(context);
     return this.runtime.router.read((db) => metersOwnedBy(db, caller.userId, MY_METERS_LIMIT));
   }
 

@@ -1,17 +1,14 @@
-import { MeterAccess, SubscriptionContext } from './subscription-schema';
+import { MeterAccess } from './subscription-schema';
 
 /**
  * Meter ownership is energy-query's to decide: ask it, as the caller, for the meter. Another
  * customer's meter comes back NOT_FOUND, exactly like a missing one.
  */
 export function meterAccessVia(energyQueryUrl: string): MeterAccess {
-  return async (meterId: string, context: SubscriptionContext) => {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (context.userId) headers['x-user-id'] = context.userId;
-    if (context.roles) headers['x-user-roles'] = context.roles;
+  return async (meterId: string, accessToken: string) => {
     const response = await fetch(energyQueryUrl, {
       method: 'POST',
-      headers,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
       body: JSON.stringify({
         query: 'query($id: ID!) { meter(id: $id) { id } }',
         variables: { id: meterId },

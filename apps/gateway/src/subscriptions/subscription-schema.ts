@@ -1,5 +1,5 @@
 import { DomainError, ErrorCodes, notFound, UUID_PATTERN } from '@voltstream/contracts';
-import { DateTimeScalar } from '@voltstream/platform';
+import { Caller, DateTimeScalar } from '@voltstream/platform';
 import {
   GraphQLBoolean,
   GraphQLFieldConfig,
@@ -12,12 +12,14 @@ import {
 import { channelIterator, RedisChannels } from './redis-channels';
 
 export interface SubscriptionContext {
-  userId: string | undefined;
-  roles: string;
+  /** The verified caller, or null when the connection carried no access token. */
+  caller: Caller | null;
+  /** The access token itself, passed on when asking a subgraph on the caller's behalf. */
+  token: string | undefined;
 }
 
 /** Asks the service that owns meters whether this caller may read this one. */
-export type MeterAccess = (meterId: string, context: SubscriptionContext) => Promise<boolean>;
+export type MeterAccess = (meterId: string, accessToken: string) => Promise<boolean>;
 
 const Reading = new GraphQLObjectType({
   name: 'Reading',
@@ -40,8 +42,10 @@ export function subscriptionSchema(channels: RedisChannels, canReadMeter: MeterA
     type: new GraphQLNonNull(Reading),
     args: { meterId: { type: new GraphQLNonNull(GraphQLID) } },
     subscribe: async (_source, { meterId }, context) => {
-      if (!context.userId) throw new DomainError(ErrorCodes.unauthenticated, 'sign in first');
-      if (!UUID_PATTERN.test(meterId) || !(await canReadMeter(meterId, context))) throw notFound('meter');
+      if (!context.caller || !context.token)
+        throw new DomainError(ErrorCodes.unauthenticated, 'sign in first');
+      if (!UUID_PATTERN.test(meterId) || !(await canReadMeter(meterId, context.token)))
+        throw notFound('meter');
       return channelIterator(
         channels,
         meterReadingsChannel(meterId),

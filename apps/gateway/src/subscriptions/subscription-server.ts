@@ -1,4 +1,4 @@
-import { formatGraphQLError, JsonLogger } from '@voltstream/platform';
+import { Authenticator, formatGraphQLError, JsonLogger } from '@voltstream/platform';
 import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { IncomingMessage, Server } from 'node:http';
@@ -6,23 +6,26 @@ import { WebSocketServer } from 'ws';
 import { SubscriptionContext } from './subscription-schema';
 
 /**
- * graphql-ws on the gateway's own HTTP server and path. The caller comes from the connection
- * parameters (browsers cannot set headers on a WebSocket) or the upgrade request's headers.
+ * graphql-ws on the gateway's own HTTP server and path. The access token comes from the
+ * connection parameters' `authorization` (browsers cannot set headers on a WebSocket) or the
+ * upgrade request's header, and is verified like any request's.
  */
 export function serveSubscriptions(
   server: Server,
   schema: GraphQLSchema,
+  auth: Authenticator,
   logger: JsonLogger,
 ): () => Promise<void> {
   const wss = new WebSocketServer({ server, path: '/graphql' });
   const cleanup = useServer<Record<string, unknown>, { request: IncomingMessage }>(
     {
       schema,
-      context: ({ connectionParams, extra }): SubscriptionContext => ({
-        userId: stringParam(connectionParams?.['x-user-id']) ?? headerOf(extra.request, 'x-user-id'),
-        roles:
-          stringParam(connectionParams?.['x-user-roles']) ?? headerOf(extra.request, 'x-user-roles') ?? '',
-      }),
+      context: async ({ connectionParams, extra }): Promise<SubscriptionContext> => {
+        const authorization =
+          stringParam(connectionParams?.['authorization']) ?? headerOf(extra.request, 'authorization');
+        const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+        return { caller: token ? await auth.verify(token) : null, token };
+      },
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => mapped(error, logger)),
       onNext: (_ctx, _id, _payload, _args, result) => {
         if ('errors' in result && result.errors) {

@@ -103,9 +103,10 @@ export function jwksKeySource(url: string): KeySource {
   let lastFetch = 0;
   return async (kid) => {
     if (!keys.has(kid) && Date.now() - lastFetch > 30_000) {
-      lastFetch = Date.now();
       const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
       const body = (await response.json()) as { keys?: PublicJwk[] };
+      // Only a successful fetch counts: identity starting late must not lock keys out for 30 s.
+      lastFetch = Date.now();
       for (const jwk of body.keys ?? []) {
         if (jwk.alg === ALGORITHM && jwk.kty === 'EC')
           keys.set(jwk.kid, createPublicKey({ key: { ...jwk }, format: 'jwk' }));
