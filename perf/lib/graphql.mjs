@@ -1,4 +1,5 @@
 // A minimal GraphQL client for setup steps and for work the harness times itself.
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export class GraphQLError extends Error {
@@ -17,15 +18,16 @@ export const userHeaders = (token) => ({
 });
 
 /**
- * Registers the run's own customer (`perf-<runId>@example.com`) through the gateway and returns
- * its access token (15 minutes: longer than any run).
+ * Registers a customer of the run's own (`perf-<runId>-<random>@example.com`, one per suite)
+ * through the gateway and returns its access token (15 minutes: longer than any suite).
  */
 export async function signUp(url, runId) {
+  const email = `perf-${runId}-${randomBytes(4).toString('hex')}@example.com`;
   const data = await gql(url, {
     query: 'mutation($input: RegisterInput!) { register(input: $input) { accessToken } }',
     variables: {
       input: {
-        email: `perf-${runId}@example.com`,
+        email,
         password: `perf-${runId}-passphrase`,
         displayName: 'Perf run',
       },
