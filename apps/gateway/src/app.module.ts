@@ -5,6 +5,7 @@ import { errorFormatter, ObservabilityModule, RequestLike, stopOnShutdown } from
 import { GraphQLError } from 'graphql';
 import { subgraphUrl } from './config';
 import { ForwardingDataSource, nativeFetcher } from './forwarded-headers';
+import { operationLimitsPlugin } from './limits/operation-limits.plugin';
 import { GatewayRuntime } from './runtime';
 
 @Module({})
@@ -20,6 +21,7 @@ export class AppModule {
           server: {
             path: '/graphql',
             playground: false,
+            plugins: [operationLimitsPlugin(config.limits)],
             introspection: config.mode === 'development',
             csrfPrevention: true,
             includeStacktraceInErrorResponses: false,

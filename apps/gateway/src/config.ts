@@ -8,6 +8,7 @@ import {
   ServiceConfig,
 } from '@voltstream/platform';
 import { join } from 'node:path';
+import { DEFAULT_LIMITS, OperationLimits } from './limits/operation-limits';
 
 export interface GatewayConfig {
   service: ServiceConfig;
@@ -17,6 +18,7 @@ export interface GatewayConfig {
   mode: 'development' | 'production';
   redis: RedisConfig;
   auth: AuthConfig;
+  limits: OperationLimits;
   /** Where subscriptions ask whether a caller may read a meter. */
   energyQueryUrl: string;
   env: NodeJS.ProcessEnv;
@@ -30,6 +32,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     mode: reader.oneOf('GRAPHQL_MODE', ['development', 'production'] as const, 'development'),
     redis: readRedisConfig(reader),
     auth: readAuthConfig(reader),
+    limits: {
+      maxDepth: reader.int('MAX_QUERY_DEPTH', DEFAULT_LIMITS.maxDepth, { min: 2, max: 100 }),
+      maxAliases: reader.int('MAX_QUERY_ALIASES', DEFAULT_LIMITS.maxAliases, { min: 0, max: 10_000 }),
+      maxCost: reader.int('MAX_QUERY_COST', DEFAULT_LIMITS.maxCost, { min: 10 }),
+    },
     energyQueryUrl: reader.url('ENERGY_QUERY_URL', ['http:', 'https:'], 'http://127.0.0.1:4102/graphql'),
     env,
   };

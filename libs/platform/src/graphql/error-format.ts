@@ -29,26 +29,20 @@ export function formatGraphQLError(
   }
   const rawCode = formatted.extensions?.['code'];
   const code = typeof rawCode === 'string' ? rawCode : '';
-  if (INPUT_CODES.has(code)) {
-    return {
-      message: formatted.message,
-      locations: formatted.locations,
-      path: formatted.path,
-      extensions: { code: ErrorCodes.badUserInput },
-    };
-  }
-  if (PUBLIC_CODE.test(code)) {
+  if (INPUT_CODES.has(code) || PUBLIC_CODE.test(code)) {
+    // Extensions a client may read (a limit's name and size, field errors) stay; internals go.
     const {
       stacktrace: _stack,
       exception: _exception,
       serviceName: _service,
+      http: _http,
       ...rest
     } = formatted.extensions ?? {};
     return {
       message: formatted.message,
       locations: formatted.locations,
       path: formatted.path,
-      extensions: { ...rest, code },
+      extensions: { ...rest, code: INPUT_CODES.has(code) ? ErrorCodes.badUserInput : code },
     };
   }
   report(original);

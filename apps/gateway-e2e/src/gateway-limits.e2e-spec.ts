@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { graphql } from '@voltstream/testing';
+import { newUser, settings } from './energy-api';
+
+/** How many GraphQL requests a subgraph has served, from its own metrics. */
+async function subgraphRequests(service: string): Promise<number> {
+  const text = await (await fetch(`${settings.serviceBaseUrl(service)}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter(
+      (line) => line.startsWith('http_request_duration_seconds_count') && line.includes('route="/graphql"'),
+    )
+    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+}
+
+/** Sends `query` and checks it was refused without reaching the subgraph named. */
+async function refusedBeforeSubgraph(
+  query: string,
+  subgraph: string,
+  variables: Record<string, unknown> = {},
+) {
+  const token = await newUser();
+  const before = await subgraphRequests(subgraph);
+  const response = await graphql(settings.gatewayUrl, query, variables, { token });
+  assert.equal(response.data, null);
+  assert.equal(response.errors[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(response.errors));
+  assert.equal(await subgraphRequests(subgraph), before, `${subgraph} was not called`);
+  return response.errors[0];
+}
+
+describe('gateway limits under abuse', () => {
+  it('refuses a query 50 levels deep before any subgraph runs', async () => {
+    await refusedBeforeSubgraph(`{ ${'me { '.repeat(50)}id${' }'.repeat(50)} }`, 'identity');
+  });
+
+  it('refuses 1000 aliases in one request', async () => {
+    const query = `{ ${Array.from({ length: 1000 }, (_, i) => `a${i}: me { id }`).join(' ')} }`;
+    const error = await refusedBeforeSubgraph(query, 'identity');
+    assert.equal(error.extensions?.['limit'], 'alias count');
+  });
+
+  it('refuses first: 100000 by its cost', async () => {
+    const query = `query($id: ID!, $first: Int) { meter(id: $id) {
+      consumption(from: "2026-11-01T00:00:00Z", to: "2026-11-02T00:00:00Z", granularity: HOUR, first: $first) { nodes { kwh start end } } } }`;
+    const error = await refusedBeforeSubgraph(query, 'energy-query', {
+      id: '00000000-0000-4000-8000-000000000000',
+      first: 100_000,
+    });
+    assert.equal(error.extensions?.['limit'], 'cost');
+  });
+
+  it('refuses a batch of 1000 operations', async () => {
+    const response = await fetch(settings.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(Array.from({ length: 1000 }, () => ({ query: '{ __typename }' }))),
+    });
+    assert.equal(response.status, 400);
+  });
+
+  it('refuses a 1 MB document with 413 before parsing it', async () => {
+    const response = await fetch(settings.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ __typename ${' '.repeat(1024 * 1024)}}` }),
+    });
+    assert.equal(response.status, 413);
+  });
+
+  it('refuses a mutation sent with GET', async () => {
+    const query = encodeURIComponent('mutation { logout(refreshToken: "x") }');
+    const response = await fetch(`${settings.gatewayUrl}?query=${query}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
+    assert.equal(response.status, 405);
+  });
+});
