@@ -1,21 +1,12 @@
-import { deadLetterTopic, Topics } from '@voltstream/contracts';
+import { Topics } from '@voltstream/contracts';
 import {
   AccessTokenVerifier,
-  createDataSource,
-  createKafka,
-  ensureTopics,
-  EventPublisher,
   JsonLogger,
-  migrate,
-  OutboxRelay,
   Readiness,
-  reportPoolUsage,
-  retryUntilDone,
   ServiceMetrics,
   Stoppable,
-  withDatabase,
+  WriteSide,
 } from '@voltstream/platform';
-import { Kafka } from 'kafkajs';
 import { createPublicKey } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { IdentityConfig } from './config';
@@ -38,10 +29,7 @@ export class IdentityRuntime implements Stoppable {
   readonly login: LoginHandler;
   readonly refresh: RefreshTokenHandler;
   readonly logout: LogoutHandler;
-  private readonly kafka: Kafka;
-  private readonly publisher: EventPublisher;
-  private readonly relay: OutboxRelay;
-  private stopped = false;
+  private readonly writeSide: WriteSide;
 
   constructor(
     readonly config: IdentityConfig,
@@ -49,25 +37,18 @@ export class IdentityRuntime implements Stoppable {
   ) {
     const name = config.service.serviceName;
     this.metrics = new ServiceMetrics(name);
-    this.db = createDataSource({
-      url: config.postgres.primaryUrl,
-      database: config.postgres.database,
-      applicationName: name,
-      poolSize: config.postgres.poolSize,
-      connectTimeoutMs: config.postgres.connectTimeoutMs,
-      statementTimeoutMs: config.postgres.statementTimeoutMs,
-      migrations: [Accounts1732500000000],
-    });
-    reportPoolUsage(this.metrics, { primary: this.db });
-    this.kafka = createKafka(config.kafka, logger);
-    this.publisher = new EventPublisher(this.kafka);
-    this.relay = new OutboxRelay({
+    this.writeSide = new WriteSide({
       service: name,
-      connectionString: withDatabase(config.postgres.primaryUrl, config.postgres.database),
-      publisher: this.publisher,
+      postgres: config.postgres,
+      kafka: config.kafka,
+      topic: Topics.identity,
+      topicPartitions: config.topicPartitions,
+      migrations: [Accounts1732500000000],
       logger,
-      onBacklog: (rows) => this.metrics.outboxBacklog.set(rows),
+      metrics: this.metrics,
+      readiness: this.readiness,
     });
+    this.db = this.writeSide.db;
     const tokens = new TokenIssuer(this.keys, config);
     this.verifier = new AccessTokenVerifier({
       issuer: config.issuer,
@@ -81,18 +62,10 @@ export class IdentityRuntime implements Stoppable {
     this.login = new LoginHandler(this.db, tokens);
     this.refresh = new RefreshTokenHandler(this.db, tokens);
     this.logout = new LogoutHandler(this.db);
-    this.readiness.add({
-      name: 'database',
-      check: async () => {
-        await this.db.query('SELECT 1');
-        return { up: true };
-      },
-    });
   }
 
   async start(): Promise<void> {
-    await this.db.initialize();
-    await migrate(this.db, this.config.service.serviceName);
+    await this.writeSide.start();
     // A session of its own: the key-creation advisory lock must be taken and released on one connection.
     const session = this.db.createQueryRunner('master');
     await session.connect();
@@ -101,26 +74,9 @@ export class IdentityRuntime implements Stoppable {
     } finally {
       await session.release();
     }
-    void retryUntilDone(
-      async () => {
-        await ensureTopics(this.kafka, [
-          { topic: Topics.identity, partitions: this.config.topicPartitions },
-          { topic: deadLetterTopic(Topics.identity), partitions: 1 },
-        ]);
-        this.relay.start();
-      },
-      {
-        isCancelled: () => this.stopped,
-        onError: (error, attempt) =>
-          this.logger.event('warn', 'cannot create topics yet', { error: String(error), attempt }),
-      },
-    );
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.relay.stop();
-    await this.publisher.disconnect();
-    if (this.db.isInitialized) await this.db.destroy();
+  stop(): Promise<void> {
+    return this.writeSide.stop();
   }
 }

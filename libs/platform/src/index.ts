@@ -6,6 +6,7 @@ export * from './database/read-router';
 export * from './outbox/outbox-schema';
 export * from './outbox/outbox-writer';
 export * from './outbox/new-envelope';
+export * from './outbox/write-side';
 export * from './outbox/outbox-relay';
 export * from './kafka/kafka-client';
 export * from './kafka/event-publisher';
