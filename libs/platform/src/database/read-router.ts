@@ -78,11 +78,6 @@ export class ReadRouter {
     return work(this.primary);
   }
 
-  /** Reads on the primary whatever the replica's state, e.g. to check a consistency token quickly. */
-  readPrimary<T>(work: (db: Queryable) => Promise<T>): Promise<T> {
-    return work(this.primary);
-  }
-
   async check(): Promise<void> {
     if (!this.replica) return;
     try {
