@@ -23,6 +23,8 @@ export class AppModule {
             playground: false,
             plugins: [operationLimitsPlugin(config.limits)],
             introspection: config.mode === 'development',
+            // No "Did you mean …?" in production: suggestions map the schema for an attacker.
+            hideSchemaDetailsFromClientErrors: config.mode === 'production',
             csrfPrevention: true,
             includeStacktraceInErrorResponses: false,
             // Reject a bad token here, before any planning or subgraph call; subgraphs verify again.
