@@ -80,6 +80,22 @@ describe('gateway limits under abuse', () => {
   });
 });
 
+describe('gateway transport', () => {
+  it('compresses a large response for a client that accepts gzip', async () => {
+    const response = await fetch(settings.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'accept-encoding': 'gzip' },
+      body: JSON.stringify({ query: '{ __schema { types { name fields { name } } } }' }),
+    });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('content-encoding'), 'gzip');
+    assert.ok(
+      ((await response.json()) as { data: { __schema: { types: unknown[] } } }).data.__schema.types.length >
+        10,
+    );
+  });
+});
+
 describe('a gateway in production mode', () => {
   it('refuses introspection and gives no field suggestions', async () => {
     const port = 5990;

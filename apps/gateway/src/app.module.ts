@@ -41,7 +41,10 @@ export class AppModule {
           gateway: {
             supergraphSdl: runtime.supergraphSdl,
             buildService: ({ name, url }) =>
-              new ForwardingDataSource({ url: subgraphUrl(config, name, url), fetcher: nativeFetcher }),
+              new ForwardingDataSource({
+                url: subgraphUrl(config, name, url),
+                fetcher: nativeFetcher(config.service.requestTimeoutMs),
+              }),
           },
         }),
       ],

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { runService } from '@voltstream/platform';
+import compression from 'compression';
 import { readFileSync } from 'node:fs';
 import { Server } from 'node:http';
 import { AppModule } from './app.module';
@@ -19,5 +20,7 @@ runService({
     return new GatewayRuntime(config, logger, supergraphSdl);
   },
   module: (runtime) => AppModule.with(runtime),
+  // Clients get compressed responses; subgraph traffic on the private network stays plain.
+  beforeListen: (_runtime, app) => app.use(compression()),
   afterListen: (runtime, httpServer) => runtime.serveSubscriptions(httpServer as Server),
 });

@@ -8,6 +8,8 @@ export interface ServiceConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** How long a SIGTERM'd service keeps answering (readiness already red) before it closes. */
   shutdownDrainMs: number;
+  /** A request still unanswered after this is cut off, so slow clients cannot hold sockets. */
+  requestTimeoutMs: number;
 }
 
 export function readServiceConfig(
@@ -21,6 +23,7 @@ export function readServiceConfig(
     port: reader.int('PORT', defaultPort, { min: 1, max: 65535 }),
     logLevel: reader.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
     shutdownDrainMs: reader.int('SHUTDOWN_DRAIN_MS', 0, { min: 0, max: 60_000 }),
+    requestTimeoutMs: reader.int('REQUEST_TIMEOUT_MS', 30_000, { min: 1000, max: 600_000 }),
   };
 }
 

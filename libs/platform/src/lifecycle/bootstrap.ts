@@ -1,6 +1,7 @@
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NextFunction, Request, Response } from 'express';
+import { Server } from 'node:http';
 import { ServiceConfig } from '../config/service-config';
 import { Readiness } from '../health/readiness';
 import { JsonLogger } from '../logging/json-logger';
@@ -12,6 +13,8 @@ export interface BootOptions {
   logger: JsonLogger;
   readiness: Readiness;
   metrics: ServiceMetrics;
+  /** Middleware of this service only, added before it listens (e.g. the gateway's compression). */
+  beforeListen?: (app: INestApplication) => void;
 }
 
 /**
@@ -29,7 +32,11 @@ export async function bootService(options: BootOptions): Promise<INestApplicatio
     res.on('finish', () => end({ route, status: String(res.statusCode) }));
     next();
   });
+  options.beforeListen?.(app);
   await app.listen(config.port, config.host);
+  const server = app.getHttpServer() as Server;
+  server.requestTimeout = config.requestTimeoutMs;
+  server.headersTimeout = Math.min(config.requestTimeoutMs, 60_000);
   logger.event('info', 'service listening', { url: `http://${config.host}:${config.port}` });
 
   let closing = false;

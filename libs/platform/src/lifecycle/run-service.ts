@@ -1,4 +1,4 @@
-import { DynamicModule } from '@nestjs/common';
+import { DynamicModule, INestApplication } from '@nestjs/common';
 import { ServiceConfig } from '../config/service-config';
 import { Readiness } from '../health/readiness';
 import { JsonLogger } from '../logging/json-logger';
@@ -17,6 +17,8 @@ export interface ServiceDefinition<C extends { service: ServiceConfig }, R exten
   readConfig: () => C;
   createRuntime: (config: C, logger: JsonLogger) => R | Promise<R>;
   module: (runtime: R) => DynamicModule;
+  /** Middleware of this service only, added before it listens. */
+  beforeListen?: (runtime: R, app: INestApplication) => void;
   /** Work once the HTTP server listens, e.g. attaching a WebSocket server to it. */
   afterListen?: (runtime: R, httpServer: unknown) => void;
 }
@@ -40,6 +42,7 @@ export function runService<C extends { service: ServiceConfig }, R extends Servi
       logger,
       readiness: runtime.readiness,
       metrics: runtime.metrics,
+      beforeListen: (app) => definition.beforeListen?.(runtime, app),
     });
     definition.afterListen?.(runtime, app.getHttpServer());
   };
