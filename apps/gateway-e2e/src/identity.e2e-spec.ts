@@ -146,3 +146,41 @@ describe('subgraphs trust no header', () => {
     assert.equal(response.errors[0]?.extensions?.code, 'UNAUTHENTICATED');
   });
 });
+
+describe('login throttling', () => {
+  const loginQuery = 'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }';
+
+  it('refuses the 11th attempt on one account with 429, RATE_LIMITED and Retry-After', async () => {
+    const email = `target.${randomBytes(4).toString('hex')}@example.com`;
+    dataOf(
+      await gql(`mutation($input: RegisterInput!) { register(input: $input) { accessToken } }`, {
+        input: { email, password: 'the real passphrase', displayName: 'Target' },
+      }),
+    );
+    for (let attempt = 1; attempt <= 10; attempt += 1) {
+      const response = await gql(loginQuery, { e: email, p: `guess number ${attempt}` });
+      assert.equal(
+        response.errors[0]?.extensions?.code,
+        'IDENTITY.INVALID_CREDENTIALS',
+        `attempt ${attempt}`,
+      );
+    }
+    const limited = await gql(loginQuery, { e: email, p: 'the real passphrase' });
+    assert.equal(limited.status, 429);
+    assert.equal(limited.errors[0]?.extensions?.code, 'RATE_LIMITED');
+    const retryAfter = Number(limited.errors[0]?.extensions?.['retryAfterSeconds']);
+    assert.ok(retryAfter > 0 && retryAfter <= 300);
+    assert.equal(limited.headers.get('retry-after'), String(retryAfter));
+  });
+
+  it('counts aliased logins in one request one by one', async () => {
+    const email = `aliased.${randomBytes(4).toString('hex')}@example.com`;
+    const fields = Array.from(
+      { length: 11 },
+      (_, i) => `a${i}: login(email: $e, password: "guess ${i}") { accessToken }`,
+    );
+    const response = await gql(`mutation($e: String!) { ${fields.join(' ')} }`, { e: email });
+    assert.equal(response.status, 429);
+    assert.equal(response.errors[0]?.extensions?.code, 'RATE_LIMITED');
+  });
+});

@@ -5,6 +5,7 @@ import { errorFormatter, ObservabilityModule, RequestLike, stopOnShutdown } from
 import { GraphQLError } from 'graphql';
 import { subgraphUrl } from './config';
 import { ForwardingDataSource, nativeFetcher } from './forwarded-headers';
+import { loginThrottlePlugin } from './limits/login-throttle.plugin';
 import { operationLimitsPlugin } from './limits/operation-limits.plugin';
 import { GatewayRuntime } from './runtime';
 
@@ -21,7 +22,10 @@ export class AppModule {
           server: {
             path: '/graphql',
             playground: false,
-            plugins: [operationLimitsPlugin(config.limits)],
+            plugins: [
+              operationLimitsPlugin(config.limits),
+              loginThrottlePlugin(runtime.loginThrottle, logger),
+            ],
             introspection: config.mode === 'development',
             // No "Did you mean …?" in production: suggestions map the schema for an attacker.
             hideSchemaDetailsFromClientErrors: config.mode === 'production',

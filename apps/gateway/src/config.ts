@@ -8,6 +8,7 @@ import {
   ServiceConfig,
 } from '@voltstream/platform';
 import { join } from 'node:path';
+import { DEFAULT_LOGIN_LIMITS, LoginThrottleLimits } from './limits/login-throttle';
 import { DEFAULT_LIMITS, OperationLimits } from './limits/operation-limits';
 
 export interface GatewayConfig {
@@ -19,6 +20,7 @@ export interface GatewayConfig {
   redis: RedisConfig;
   auth: AuthConfig;
   limits: OperationLimits;
+  loginLimits: LoginThrottleLimits;
   /** Where subscriptions ask whether a caller may read a meter. */
   energyQueryUrl: string;
   env: NodeJS.ProcessEnv;
@@ -36,6 +38,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       maxDepth: reader.int('MAX_QUERY_DEPTH', DEFAULT_LIMITS.maxDepth, { min: 2, max: 100 }),
       maxAliases: reader.int('MAX_QUERY_ALIASES', DEFAULT_LIMITS.maxAliases, { min: 0, max: 10_000 }),
       maxCost: reader.int('MAX_QUERY_COST', DEFAULT_LIMITS.maxCost, { min: 10 }),
+    },
+    loginLimits: {
+      perAccount: reader.int('LOGIN_ATTEMPTS_PER_ACCOUNT', DEFAULT_LOGIN_LIMITS.perAccount, { min: 1 }),
+      perIp: reader.int('LOGIN_ATTEMPTS_PER_IP', DEFAULT_LOGIN_LIMITS.perIp, { min: 1 }),
+      windowSeconds: reader.int('LOGIN_THROTTLE_WINDOW_SECONDS', DEFAULT_LOGIN_LIMITS.windowSeconds, {
+        min: 1,
+      }),
     },
     energyQueryUrl: reader.url('ENERGY_QUERY_URL', ['http:', 'https:'], 'http://127.0.0.1:4102/graphql'),
     env,

@@ -1,7 +1,15 @@
-import { Authenticator, JsonLogger, Readiness, ServiceMetrics, Stoppable } from '@voltstream/platform';
+import {
+  Authenticator,
+  createRedis,
+  JsonLogger,
+  Readiness,
+  ServiceMetrics,
+  Stoppable,
+} from '@voltstream/platform';
 import Redis from 'ioredis';
 import { Server } from 'node:http';
 import { GatewayConfig } from './config';
+import { LoginThrottle } from './limits/login-throttle';
 import { meterAccessVia } from './subscriptions/meter-access';
 import { RedisChannels } from './subscriptions/redis-channels';
 import { subscriptionSchema } from './subscriptions/subscription-schema';
@@ -12,6 +20,8 @@ export class GatewayRuntime implements Stoppable {
   readonly readiness = new Readiness();
   readonly metrics: ServiceMetrics;
   readonly auth: Authenticator;
+  readonly loginThrottle: LoginThrottle;
+  private readonly throttleRedis: Redis;
   private readonly channels: RedisChannels;
   private stopSubscriptions: (() => Promise<void>) | undefined;
 
@@ -22,6 +32,8 @@ export class GatewayRuntime implements Stoppable {
   ) {
     this.metrics = new ServiceMetrics(config.service.serviceName);
     this.auth = Authenticator.fromConfig(config.auth);
+    this.throttleRedis = createRedis(config.redis, 'gateway:throttle');
+    this.loginThrottle = new LoginThrottle(this.throttleRedis, config.loginLimits);
     // A subscriber waits for Redis to come back rather than failing fast like a cache does.
     const subscriber = new Redis(config.redis.url, {
       connectionName: 'gateway:subscriptions',
@@ -51,5 +63,6 @@ export class GatewayRuntime implements Stoppable {
   async stop(): Promise<void> {
     await this.stopSubscriptions?.();
     this.channels.close();
+    this.throttleRedis.disconnect();
   }
 }
