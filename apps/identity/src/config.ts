@@ -5,6 +5,7 @@ import {
   readKafkaConfig,
   readPostgresConfig,
   readServiceConfig,
+  readTokenAudience,
   ServiceConfig,
 } from '@voltstream/platform';
 
@@ -26,8 +27,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): IdentityConfig
     postgres: readPostgresConfig(reader, 'identity', false),
     kafka: readKafkaConfig(reader, 'identity'),
     topicPartitions: reader.int('IDENTITY_TOPIC_PARTITIONS', 6, { min: 1, max: 1000 }),
-    issuer: reader.string('JWT_ISSUER', 'voltstream-identity'),
-    audience: reader.string('JWT_AUDIENCE', 'voltstream'),
+    ...readTokenAudience(reader),
     accessTokenTtlSeconds: reader.int('ACCESS_TOKEN_TTL_SECONDS', 900, { min: 60, max: 86_400 }),
     refreshTokenTtlSeconds: reader.int('REFRESH_TOKEN_TTL_SECONDS', 30 * 86_400, { min: 3600 }),
   };

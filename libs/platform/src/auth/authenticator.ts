@@ -21,6 +21,13 @@ export function readAuthConfig(reader: EnvReader): AuthConfig {
       ['http:', 'https:'],
       'http://127.0.0.1:4001/.well-known/jwks.json',
     ),
+    ...readTokenAudience(reader),
+  };
+}
+
+/** Issuer and audience of access tokens: the one place identity (signing) and verifiers agree on. */
+export function readTokenAudience(reader: EnvReader): { issuer: string; audience: string } {
+  return {
     issuer: reader.string('JWT_ISSUER', 'voltstream-identity'),
     audience: reader.string('JWT_AUDIENCE', 'voltstream'),
   };

@@ -1,6 +1,7 @@
 import { deadLetterTopic, EventEnvelope, parseEnvelope } from '@voltstream/contracts';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { DataSource } from 'typeorm';
+import { Queryable } from '../database/read-router';
 import { JsonLogger } from '../logging/json-logger';
 import { EventPublisher } from './event-publisher';
 import { ConsumedEvent, Projection } from './projection';
@@ -143,11 +144,7 @@ export class ProjectionRunner<T> {
       const events = fresh.map((m) => toConsumedEvent(topic, partition, m));
       const outcome = events.length > 0 ? await projection.apply(events, tx) : undefined;
       const next = (BigInt(messages[messages.length - 1].offset) + 1n).toString();
-      await tx.query(
-        `INSERT INTO projection_positions (projection, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (projection, topic, partition) DO UPDATE SET next_offset = GREATEST(projection_positions.next_offset, EXCLUDED.next_offset), updated_at = now()`,
-        [projection.name, topic, partition, next],
-      );
+      await recordPosition(tx, projection.name, topic, partition, next);
       return { events, outcome };
     });
     if (result.events.length > 0) {
@@ -212,11 +209,8 @@ export class ProjectionRunner<T> {
       },
     ]);
     // Move past it in the read model's own position too, so a replay skips it the same way.
-    await this.options.dataSource.query(
-      `INSERT INTO projection_positions (projection, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (projection, topic, partition) DO UPDATE SET next_offset = GREATEST(projection_positions.next_offset, EXCLUDED.next_offset), updated_at = now()`,
-      [this.options.projection.name, topic, partition, (BigInt(message.offset) + 1n).toString()],
-    );
+    const next = (BigInt(message.offset) + 1n).toString();
+    await recordPosition(this.options.dataSource, this.options.projection.name, topic, partition, next);
   }
 
   private setState(state: ConsumerState): void {
@@ -228,4 +222,20 @@ export class ProjectionRunner<T> {
 function toConsumedEvent(topic: string, partition: number, message: KafkaMessage): ConsumedEvent {
   const envelope: EventEnvelope = parseEnvelope(message.value ?? '');
   return { envelope, topic, partition, offset: message.offset };
+}
+
+/** Moves a projection's position forward (never back) for one partition. */
+async function recordPosition(
+  db: Queryable,
+  projection: string,
+  topic: string,
+  partition: number,
+  next: string,
+) {
+  await db.query(
+    `INSERT INTO projection_positions (projection, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (projection, topic, partition) DO UPDATE
+       SET next_offset = GREATEST(projection_positions.next_offset, EXCLUDED.next_offset), updated_at = now()`,
+    [projection, topic, partition, next],
+  );
 }
