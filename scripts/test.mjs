@@ -11,21 +11,33 @@ import { ensureInstalled } from './lib/install.mjs';
 import { root, run } from './lib/run.mjs';
 
 const PROFILE = 'test';
+/**
+ * `npm test -- --only <text>` runs just the test files whose path contains <text> (still on the
+ * real stack), and skips lint: for iterating on one area. CI runs everything.
+ */
+const onlyIndex = process.argv.indexOf('--only');
+const ONLY = onlyIndex > 0 ? process.argv[onlyIndex + 1] : undefined;
+if (onlyIndex > 0 && !ONLY) {
+  console.error('usage: npm test -- --only <part of a test file path>');
+  process.exit(2);
+}
 process.env.VOLTSTREAM_PROFILE = PROFILE;
 const totals = { passed: 0, failed: 0, skipped: 0, failures: [] };
 
 async function main() {
   const started = Date.now();
   await ensureInstalled();
-  await build({ clean: true });
+  await build({ clean: !ONLY });
   // The boundary rule is skipped silently without a project graph: compute it first.
   await run('npx', ['nx', 'show', 'projects'], {
     stdio: 'ignore',
     env: { ...process.env, NX_DAEMON: 'false' },
   });
-  await check('lint: eslint (module boundaries, type-aware rules)', () =>
-    run('npx', ['eslint', '.', '--max-warnings=0']),
-  );
+  if (ONLY) console.log(`--only ${ONLY}: lint skipped, test files filtered`);
+  else
+    await check('lint: eslint (module boundaries, type-aware rules)', () =>
+      run('npx', ['eslint', '.', '--max-warnings=0']),
+    );
   await runPhase('unit', findTests('.spec.js'), {});
 
   const infra = await import('../infra/local/infra.mjs');
@@ -135,7 +147,10 @@ function findTests(suffix) {
   for (const top of ['apps', 'libs']) walk(join(root, 'dist', top));
   // The build and lint tooling's own tests run with the unit tests.
   if (suffix === '.spec.js') walk(join(root, 'scripts/tests'));
-  return found.map((path) => relative(root, path)).sort();
+  return found
+    .map((path) => relative(root, path))
+    .filter((path) => !ONLY || path.includes(ONLY))
+    .sort();
 }
 
 main().catch((error) => {

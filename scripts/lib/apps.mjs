@@ -47,6 +47,13 @@ export function serviceEnv(profile, infraEnv) {
   // Every service verifies access tokens against identity's public keys.
   const identity = APPS.find((a) => a.name === 'identity');
   env.IDENTITY_JWKS_URL = `${baseUrl(identity, profile)}/.well-known/jwks.json`;
+  // `npm start` is a developer's stack that the perf suites load from one address with a few
+  // users: its general rate limits are raised (the limiter still runs on every request). Tests
+  // and deployments keep the defaults; the login throttle stays on everywhere.
+  if (profile === 'dev') {
+    env.RATE_LIMIT_PER_USER ??= '100000000';
+    env.RATE_LIMIT_PER_IP ??= '100000000';
+  }
   return env;
 }
 

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { eventually, graphql } from '@voltstream/testing';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { join } from 'node:path';
+import { graphql } from '@voltstream/testing';
 import { newUser, settings } from './energy-api';
+import { startGateway } from './gateway-process';
 
 /** How many GraphQL requests a subgraph has served, from its own metrics. */
 async function subgraphRequests(service: string): Promise<number> {
@@ -98,41 +96,18 @@ describe('gateway transport', () => {
 
 describe('a gateway in production mode', () => {
   it('refuses introspection and gives no field suggestions', async () => {
-    const port = 5990;
-    const gateway = spawn(process.execPath, [join(__dirname, '../../gateway/src/main.js')], {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        GRAPHQL_MODE: 'production',
-        IDENTITY_URL: `${settings.serviceBaseUrl('identity')}/graphql`,
-        ENERGY_COMMAND_URL: `${settings.serviceBaseUrl('energy-command')}/graphql`,
-        ENERGY_QUERY_URL: `${settings.serviceBaseUrl('energy-query')}/graphql`,
-        IDENTITY_JWKS_URL: `${settings.serviceBaseUrl('identity')}/.well-known/jwks.json`,
-      },
-      stdio: 'ignore',
-    });
+    const gateway = await startGateway(5990, { GRAPHQL_MODE: 'production' });
     try {
-      const url = `http://127.0.0.1:${port}/graphql`;
-      await eventually(
-        async () =>
-          (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.status === 200
-            ? true
-            : undefined,
-        30_000,
-        'the production gateway',
-      );
-      const introspection = await graphql(url, '{ __schema { types { name } } }');
+      const introspection = await graphql(gateway.url, '{ __schema { types { name } } }');
       assert.equal(introspection.data, null);
       assert.match(introspection.errors[0]?.message ?? '', /introspection/i);
 
-      const typo = await graphql(url, '{ mee { id } }');
+      const typo = await graphql(gateway.url, '{ mee { id } }');
       assert.doesNotMatch(JSON.stringify(typo.errors), /Did you mean/);
       const typoInDevelopment = await graphql(settings.gatewayUrl, '{ mee { id } }');
       assert.match(JSON.stringify(typoInDevelopment.errors), /Did you mean/, 'development mode still helps');
     } finally {
-      gateway.kill('SIGTERM');
-      await once(gateway, 'exit');
+      await gateway.stop();
     }
   });
 });

@@ -1,13 +1,26 @@
 import { ApolloGatewayDriver, ApolloGatewayDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
-import { errorFormatter, ObservabilityModule, RequestLike, stopOnShutdown } from '@voltstream/platform';
+import { errorFormatter, ObservabilityModule, stopOnShutdown } from '@voltstream/platform';
 import { GraphQLError } from 'graphql';
 import { subgraphUrl } from './config';
 import { ForwardingDataSource, nativeFetcher } from './forwarded-headers';
+import { GatewayContext } from './limits/gateway-context';
 import { loginThrottlePlugin } from './limits/login-throttle.plugin';
 import { operationLimitsPlugin } from './limits/operation-limits.plugin';
+import { rateLimitPlugin } from './limits/rate-limit.plugin';
 import { GatewayRuntime } from './runtime';
+
+/** A plan cache that keeps nothing: every operation is planned again (QUERY_PLAN_CACHE=off). */
+type PlanCache = NonNullable<
+  NonNullable<NonNullable<ApolloGatewayDriverConfig['gateway']>['queryPlannerConfig']>['cache']
+>;
+const noPlanCache: PlanCache = {
+  get: async () => undefined,
+  set: async () => undefined,
+  delete: async () => true,
+  clear: () => undefined,
+};
 
 @Module({})
 export class AppModule {
@@ -23,27 +36,31 @@ export class AppModule {
             path: '/graphql',
             playground: false,
             plugins: [
+              rateLimitPlugin(runtime.rateLimiter, logger),
+              ...runtime.persistedQueries.plugins,
               operationLimitsPlugin(config.limits),
               loginThrottlePlugin(runtime.loginThrottle, logger),
             ],
+            persistedQueries: runtime.persistedQueries.option,
             introspection: config.mode === 'development',
             // No "Did you mean …?" in production: suggestions map the schema for an attacker.
             hideSchemaDetailsFromClientErrors: config.mode === 'production',
             csrfPrevention: true,
             includeStacktraceInErrorResponses: false,
             // Reject a bad token here, before any planning or subgraph call; subgraphs verify again.
-            context: async ({ req }: { req: RequestLike }) => {
-              await runtime.auth.optionalCaller({ req }).catch((error: unknown) => {
+            context: async ({ req }: { req: GatewayContext['req'] }): Promise<GatewayContext> => {
+              const caller = await runtime.auth.optionalCaller({ req }).catch((error: unknown) => {
                 throw new GraphQLError(error instanceof Error ? error.message : 'invalid access token', {
                   extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
                 });
               });
-              return { req };
+              return { req, caller };
             },
             formatError: errorFormatter(logger),
           },
           gateway: {
             supergraphSdl: runtime.supergraphSdl,
+            ...(config.queryPlanCache === 'off' ? { queryPlannerConfig: { cache: noPlanCache } } : {}),
             buildService: ({ name, url }) =>
               new ForwardingDataSource({
                 url: subgraphUrl(config, name, url),

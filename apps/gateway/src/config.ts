@@ -10,6 +10,13 @@ import {
 import { join } from 'node:path';
 import { DEFAULT_LOGIN_LIMITS, LoginThrottleLimits } from './limits/login-throttle';
 import { DEFAULT_LIMITS, OperationLimits } from './limits/operation-limits';
+import { DEFAULT_RATE_LIMITS, RateLimits } from './limits/rate-limiter';
+
+/**
+ * `apq`: automatic persisted queries, shared by all instances through Redis; `safelist`: only
+ * the operations of PERSISTED_QUERIES_MANIFEST run; `off`: full query text on every request.
+ */
+export type PersistedQueriesMode = 'apq' | 'safelist' | 'off';
 
 export interface GatewayConfig {
   service: ServiceConfig;
@@ -21,6 +28,12 @@ export interface GatewayConfig {
   auth: AuthConfig;
   limits: OperationLimits;
   loginLimits: LoginThrottleLimits;
+  rateLimits: RateLimits;
+  /** Express's `trust proxy`: which proxies may set X-Forwarded-For (false: none). */
+  trustProxy: string | false;
+  persistedQueries: { mode: PersistedQueriesMode; manifestPath: string | undefined; ttlSeconds: number };
+  /** `off` re-plans every operation: only for measuring what the plan cache saves. */
+  queryPlanCache: 'on' | 'off';
   /** Where subscriptions ask whether a caller may read a meter. */
   energyQueryUrl: string;
   env: NodeJS.ProcessEnv;
@@ -46,9 +59,29 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
         min: 1,
       }),
     },
+    rateLimits: {
+      perUser: reader.int('RATE_LIMIT_PER_USER', DEFAULT_RATE_LIMITS.perUser, { min: 1 }),
+      perIp: reader.int('RATE_LIMIT_PER_IP', DEFAULT_RATE_LIMITS.perIp, { min: 1 }),
+      windowSeconds: reader.int('RATE_LIMIT_WINDOW_SECONDS', DEFAULT_RATE_LIMITS.windowSeconds, {
+        min: 1,
+        max: 86_400,
+      }),
+    },
+    trustProxy: reader.optionalString('TRUST_PROXY') ?? (false as const),
+    persistedQueries: {
+      mode: reader.oneOf('PERSISTED_QUERIES', ['apq', 'safelist', 'off'] as const, 'apq'),
+      manifestPath: reader.optionalString('PERSISTED_QUERIES_MANIFEST'),
+      ttlSeconds: reader.int('PERSISTED_QUERIES_TTL_SECONDS', 86_400, { min: 1 }),
+    },
+    queryPlanCache: reader.oneOf('QUERY_PLAN_CACHE', ['on', 'off'] as const, 'on'),
     energyQueryUrl: reader.url('ENERGY_QUERY_URL', ['http:', 'https:'], 'http://127.0.0.1:4102/graphql'),
     env,
   };
+  if (config.persistedQueries.mode === 'safelist' && !config.persistedQueries.manifestPath) {
+    reader.problem(
+      'PERSISTED_QUERIES=safelist needs PERSISTED_QUERIES_MANIFEST (a persisted-query manifest)',
+    );
+  }
   reader.done();
   return config;
 }

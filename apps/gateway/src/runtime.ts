@@ -10,6 +10,8 @@ import Redis from 'ioredis';
 import { Server } from 'node:http';
 import { GatewayConfig } from './config';
 import { LoginThrottle } from './limits/login-throttle';
+import { RateLimiter } from './limits/rate-limiter';
+import { persistedQueries, PersistedQuerySetup } from './persisted-queries/persisted-queries';
 import { meterAccessVia } from './subscriptions/meter-access';
 import { RedisChannels } from './subscriptions/redis-channels';
 import { subscriptionSchema } from './subscriptions/subscription-schema';
@@ -21,7 +23,10 @@ export class GatewayRuntime implements Stoppable {
   readonly metrics: ServiceMetrics;
   readonly auth: Authenticator;
   readonly loginThrottle: LoginThrottle;
-  private readonly throttleRedis: Redis;
+  readonly rateLimiter: RateLimiter;
+  readonly persistedQueries: PersistedQuerySetup;
+  /** Rate limits, the login throttle and persisted queries: fails fast, never queues. */
+  private readonly redis: Redis;
   private readonly channels: RedisChannels;
   private stopSubscriptions: (() => Promise<void>) | undefined;
 
@@ -32,8 +37,10 @@ export class GatewayRuntime implements Stoppable {
   ) {
     this.metrics = new ServiceMetrics(config.service.serviceName);
     this.auth = Authenticator.fromConfig(config.auth);
-    this.throttleRedis = createRedis(config.redis, 'gateway:throttle');
-    this.loginThrottle = new LoginThrottle(this.throttleRedis, config.loginLimits);
+    this.redis = createRedis(config.redis, 'gateway:limits');
+    this.loginThrottle = new LoginThrottle(this.redis, config.loginLimits);
+    this.rateLimiter = new RateLimiter(this.redis, config.rateLimits);
+    this.persistedQueries = persistedQueries(config.persistedQueries, this.redis);
     // A subscriber waits for Redis to come back rather than failing fast like a cache does.
     const subscriber = new Redis(config.redis.url, {
       connectionName: 'gateway:subscriptions',
@@ -63,6 +70,6 @@ export class GatewayRuntime implements Stoppable {
   async stop(): Promise<void> {
     await this.stopSubscriptions?.();
     this.channels.close();
-    this.throttleRedis.disconnect();
+    this.redis.disconnect();
   }
 }

@@ -1,11 +1,8 @@
 import { ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import { JsonLogger } from '@voltstream/platform';
 import { FieldNode, GraphQLError, Kind, OperationDefinitionNode, OperationTypeNode } from 'graphql';
+import { clientAddress, GatewayContext } from './gateway-context';
 import { LoginThrottle } from './login-throttle';
-
-interface RequestContext {
-  req?: { ip?: string; socket?: { remoteAddress?: string } };
-}
 
 /** The email of every `login` field at the top of a mutation, literal or from variables. */
 export function loginEmails(
@@ -36,7 +33,7 @@ export function loginEmails(
 export function loginThrottlePlugin(
   throttle: LoginThrottle,
   logger: JsonLogger,
-): ApolloServerPlugin<RequestContext> {
+): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
@@ -44,7 +41,7 @@ export function loginThrottlePlugin(
           if (!operation) return;
           const emails = loginEmails(operation, request.variables ?? {});
           if (emails.length === 0) return;
-          const ip = contextValue.req?.ip ?? contextValue.req?.socket?.remoteAddress ?? 'unknown';
+          const ip = clientAddress(contextValue.req);
           const wait = await throttle.attempt(emails, ip).catch((error: unknown) => {
             logger.event('warn', 'login throttle unavailable; letting the attempt through', {
               error: String(error),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
+import { FixedWindowCounters, secondsToWait } from './window-counter';
 
 export interface LoginThrottleLimits {
   perAccount: number;
@@ -15,10 +16,14 @@ export const DEFAULT_LOGIN_LIMITS: LoginThrottleLimits = { perAccount: 10, perIp
  * by a hash of the normalised email: the throttle never stores addresses.
  */
 export class LoginThrottle {
+  private readonly counters: FixedWindowCounters;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly limits: LoginThrottleLimits,
-  ) {}
+  ) {
+    this.counters = new FixedWindowCounters(redis, limits.windowSeconds);
+  }
 
   /** Records the attempts; returns the seconds to wait when a limit is passed, else null. */
   async attempt(emails: readonly string[], ip: string): Promise<number | null> {
@@ -28,21 +33,10 @@ export class LoginThrottle {
       const key = `throttle:login:account:${createHash('sha256').update(email.trim().toLowerCase()).digest('hex')}`;
       perAccount.set(key, (perAccount.get(key) ?? 0) + 1);
     }
-    const counters: { key: string; cost: number; limit: number }[] = [
+    const states = await this.counters.add([
       ...[...perAccount].map(([key, cost]) => ({ key, cost, limit: this.limits.perAccount })),
       { key: `throttle:login:ip:${ip}`, cost: emails.length, limit: this.limits.perIp },
-    ];
-    const pipeline = this.redis.pipeline();
-    for (const { key, cost } of counters) {
-      pipeline.incrby(key, cost).expire(key, this.limits.windowSeconds, 'NX').ttl(key);
-    }
-    const results = (await pipeline.exec()) ?? [];
-    let wait: number | null = null;
-    counters.forEach(({ limit }, i) => {
-      const count = Number(results[i * 3]?.[1]);
-      const ttl = Number(results[i * 3 + 2]?.[1]);
-      if (count > limit) wait = Math.max(wait ?? 1, ttl > 0 ? ttl : this.limits.windowSeconds);
-    });
-    return wait;
+    ]);
+    return secondsToWait(states);
   }
 }

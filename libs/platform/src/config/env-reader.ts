@@ -69,6 +69,11 @@ export class EnvReader {
     return fallback;
   }
 
+  /** Records a problem that spans several variables (e.g. one that requires another). */
+  problem(message: string): void {
+    this.problems.push(message);
+  }
+
   /** Throws ConfigError when anything read so far was bad. */
   done(): void {
     if (this.problems.length > 0) throw new ConfigError(this.problems);
