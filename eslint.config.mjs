@@ -1,6 +1,6 @@
 // Lint fails on a broken layer boundary: apps are thin and import platform, contracts and a
-// domain lib; domain libs import only contracts and no framework; a command app never
-// imports a query app (or any other app).
+// domain lib; domain libs import only contracts and kernel libs (pure shared arithmetic such as
+// the calendar) and no framework; a command app never imports a query app (or any other app).
 import js from '@eslint/js';
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
@@ -42,19 +42,30 @@ export default tseslint.config(
           depConstraints: [
             {
               sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:domain', 'type:testing'],
+              onlyDependOnLibsWithTags: [
+                'type:platform',
+                'type:contracts',
+                'type:kernel',
+                'type:domain',
+                'type:testing',
+              ],
             },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:contracts'] },
             { sourceTag: 'side:command', notDependOnLibsWithTags: ['side:query'] },
             { sourceTag: 'side:query', notDependOnLibsWithTags: ['side:command'] },
             // Integration specs of platform use the testing helpers; testing itself imports no platform code.
-            { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:contracts', 'type:testing'] },
+            {
+              sourceTag: 'type:platform',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:kernel', 'type:testing'],
+            },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts'] },
             {
               sourceTag: 'type:domain',
-              onlyDependOnLibsWithTags: ['type:contracts'],
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:kernel'],
               bannedExternalImports: FRAMEWORKS,
             },
+            // Shared pure arithmetic (calendar): depends on nothing, like contracts.
+            { sourceTag: 'type:kernel', onlyDependOnLibsWithTags: [], bannedExternalImports: FRAMEWORKS },
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [], bannedExternalImports: FRAMEWORKS },
           ],
         },

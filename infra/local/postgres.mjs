@@ -16,6 +16,7 @@ export const DATABASES = [
   'billing_read',
   'feeds_command',
   'feeds_read',
+  'payment_sandbox',
 ];
 
 export function cluster(role) {

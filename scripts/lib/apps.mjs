@@ -14,6 +14,7 @@ export const APPS = [
   { name: 'billing-query', port: 4202 },
   { name: 'feeds-command', port: 4301 },
   { name: 'feeds-query', port: 4302 },
+  { name: 'payment-sandbox', port: 4203 },
   { name: 'gateway', port: 4000 },
 ];
 
@@ -40,13 +41,19 @@ const dirs = (profile) => {
 /** The environment each service boots with: infrastructure plus where its peers listen. */
 export function serviceEnv(profile, infraEnv) {
   const env = { ...process.env, ...infraEnv, HOST: '127.0.0.1', KAFKAJS_NO_PARTITIONER_WARNING: '1' };
+  // Where each subgraph serves GraphQL (the sandbox is a REST peer: PAYMENT_PROVIDER_URL below).
   for (const app of APPS) {
-    if (app.name !== 'gateway')
+    if (app.name !== 'gateway' && app.name !== 'payment-sandbox')
       env[`${app.name.toUpperCase().replace(/-/g, '_')}_URL`] = `${baseUrl(app, profile)}/graphql`;
   }
   // Every service verifies access tokens against identity's public keys.
   const identity = APPS.find((a) => a.name === 'identity');
   env.IDENTITY_JWKS_URL = `${baseUrl(identity, profile)}/.well-known/jwks.json`;
+  // Billing hands payments to the local card-processor sandbox.
+  const paymentSandbox = APPS.find((a) => a.name === 'payment-sandbox');
+  env.PAYMENT_PROVIDER_URL = baseUrl(paymentSandbox, profile);
+  // Both sides default to the sandbox's development secret; one variable sets both here.
+  if (process.env.PAYMENT_WEBHOOK_SECRET) env.WEBHOOK_SECRET = process.env.PAYMENT_WEBHOOK_SECRET;
   // `npm start` is a developer's stack that the perf suites load from one address with a few
   // users: its general rate limits are raised (the limiter still runs on every request). Tests
   // and deployments keep the defaults; the login throttle stays on everywhere.

@@ -19,6 +19,7 @@ const SERVICES = [
   'billing-query',
   'feeds-command',
   'feeds-query',
+  'payment-sandbox',
 ];
 
 async function metrics(service: string): Promise<string> {

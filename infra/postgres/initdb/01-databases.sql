@@ -8,3 +8,4 @@ CREATE DATABASE billing_command;
 CREATE DATABASE billing_read;
 CREATE DATABASE feeds_command;
 CREATE DATABASE feeds_read;
+CREATE DATABASE payment_sandbox;

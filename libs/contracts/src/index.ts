@@ -5,3 +5,4 @@ export * from './consistency-token';
 export * from './errors';
 export * from './energy/energy-events';
 export * from './identity/identity-events';
+export * from './billing/billing-events';

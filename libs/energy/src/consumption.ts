@@ -1,8 +1,8 @@
+import { localDate, nextStart, startOf } from '@voltstream/calendar';
 import { DomainError } from '@voltstream/contracts';
 import { EnergyErrorCodes } from './energy-errors';
 import { Meter } from './meter';
 import { Reading } from './readings';
-import { localDate, nextStart, startOf } from './time-zone';
 
 export type Granularity = 'INTERVAL' | 'HOUR' | 'DAY' | 'MONTH';
 

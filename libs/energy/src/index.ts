@@ -1,5 +1,6 @@
 export * from './energy-errors';
-export * from './time-zone';
+// Re-exported so that apps importing the calendar helpers from energy keep compiling.
+export * from '@voltstream/calendar';
 export * from './meter';
 export * from './readings';
 export * from './consumption';

@@ -1,6 +1,6 @@
+import { isValidTimeZone } from '@voltstream/calendar';
 import { DomainError, MeterRegisteredV1 } from '@voltstream/contracts';
 import { EnergyErrorCodes } from './energy-errors';
-import { isValidTimeZone } from './time-zone';
 
 export interface Meter {
   id: string;

@@ -31,3 +31,4 @@ export * from './lifecycle/stop-on-shutdown';
 export * from './lifecycle/retry';
 export * from './lifecycle/skeleton-service';
 export * from './lifecycle/run-service';
+export * from './webhooks/webhook-signature';

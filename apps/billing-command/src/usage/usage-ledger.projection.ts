@@ -1,0 +1,93 @@
+import { EnergyEventTypes, parseEnergyEvent } from '@voltstream/contracts';
+import { intervalStart } from '@voltstream/energy';
+import { ConsumedEvent, Projection, Queryable } from '@voltstream/platform';
+
+const HOUR_MS = 3_600_000;
+
+interface MeterState {
+  version: number;
+  intervalMinutes: number;
+}
+
+/**
+ * Billing's own copy of what it needs from energy.events, in billing's database: meters (owner
+ * and time zone) and usage per meter and UTC hour. Events at or below a meter's applied version
+ * are skipped, in the same transaction as the writes, so redelivery never counts usage twice.
+ */
+export class UsageLedgerProjection implements Projection<void> {
+  readonly name = 'billing-usage-ledger';
+
+  async apply(events: readonly ConsumedEvent[], tx: Queryable): Promise<void> {
+    const meterIds = [...new Set(events.map(({ envelope }) => envelope.aggregateId))];
+    const rows = await tx.query<{ meter_id: string; version: number; interval_minutes: number }[]>(
+      'SELECT meter_id, version, interval_minutes FROM billing_meters WHERE meter_id = ANY($1) FOR UPDATE',
+      [meterIds],
+    );
+    const meters = new Map<string, MeterState>(
+      rows.map((row) => [row.meter_id, { version: row.version, intervalMinutes: row.interval_minutes }]),
+    );
+    const usage = new Map<string, { meterId: string; hourStart: number; wh: number }>();
+    const versions = new Map<string, number>();
+
+    for (const { envelope } of events) {
+      const meterId = envelope.aggregateId;
+      const current = meters.get(meterId);
+      if (current && envelope.aggregateVersion <= current.version) continue;
+      const event = parseEnergyEvent(envelope.type, envelope.schemaVersion, envelope.payload);
+      switch (event.type) {
+        case EnergyEventTypes.MeterRegistered: {
+          const meter = event.payload;
+          await tx.query(
+            `INSERT INTO billing_meters (meter_id, owner_id, serial_number, timezone, interval_minutes, version)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (meter_id) DO NOTHING`,
+            [
+              meter.meterId,
+              meter.ownerId,
+              meter.serialNumber,
+              meter.timezone,
+              meter.intervalMinutes,
+              envelope.aggregateVersion,
+            ],
+          );
+          meters.set(meterId, { version: envelope.aggregateVersion, intervalMinutes: meter.intervalMinutes });
+          break;
+        }
+        case EnergyEventTypes.ReadingsRecorded: {
+          if (!current) throw new Error(`readings for meter ${meterId}, which billing does not know yet`);
+          current.version = envelope.aggregateVersion;
+          versions.set(meterId, current.version);
+          for (const reading of event.payload.readings) {
+            const start = intervalStart({ at: new Date(reading.at), wh: reading.wh }, current).getTime();
+            const hourStart = Math.floor(start / HOUR_MS) * HOUR_MS;
+            const key = `${meterId}|${hourStart}`;
+            const entry = usage.get(key) ?? { meterId, hourStart, wh: 0 };
+            entry.wh += reading.wh;
+            usage.set(key, entry);
+          }
+          break;
+        }
+        default: {
+          const exhaustive: never = event;
+          throw new Error(`unhandled energy event ${JSON.stringify(exhaustive)}`);
+        }
+      }
+    }
+    if (usage.size > 0) {
+      const entries = [...usage.values()];
+      // One statement for the whole batch: energy only sends readings it newly accepted.
+      await tx.query(
+        `INSERT INTO usage_hourly (meter_id, hour_start, wh)
+         SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[])
+         ON CONFLICT (meter_id, hour_start) DO UPDATE SET wh = usage_hourly.wh + EXCLUDED.wh`,
+        [
+          entries.map((e) => e.meterId),
+          entries.map((e) => new Date(e.hourStart).toISOString()),
+          entries.map((e) => e.wh),
+        ],
+      );
+    }
+    for (const [meterId, version] of versions) {
+      await tx.query('UPDATE billing_meters SET version = $2 WHERE meter_id = $1', [meterId, version]);
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { UnknownEventError } from '../energy/energy-events';
+import { ContractViolation } from '../validation';
+import { BillingEventTypes, InvoiceIssuedV1, parseBillingEvent } from './billing-events';
+
+const invoiceIssued: InvoiceIssuedV1 = {
+  invoiceId: 'f6000000-0000-4000-8000-000000000001',
+  accountId: 'f6000000-0000-4000-8000-000000000002',
+  ownerId: 'alice',
+  number: 'VS42-000001',
+  periodStart: '2026-06-01T00:00:00.000Z',
+  periodEnd: '2026-07-01T00:00:00.000Z',
+  currency: 'GBP',
+  lines: [
+    {
+      kind: 'USAGE',
+      description: 'Meter SN-1 · 00:00–07:00 @ 12/kWh',
+      meterId: 'f6000000-0000-4000-8000-000000000003',
+      quantityWh: 1500,
+      amountMinor: 18,
+    },
+    {
+      kind: 'STANDING_CHARGE',
+      description: 'Standing charge',
+      meterId: null,
+      quantityWh: null,
+      amountMinor: 750,
+    },
+  ],
+  totalMinor: 768,
+  status: 'ISSUED',
+  issuedAt: '2026-07-01T06:00:00.000Z',
+  dueAt: '2026-07-15T06:00:00.000Z',
+};
+
+describe('billing event contracts', () => {
+  it('parses InvoiceIssued v1', () => {
+    const event = parseBillingEvent(BillingEventTypes.InvoiceIssued, 1, invoiceIssued);
+    assert.deepEqual(event, { type: 'billing.InvoiceIssued', schemaVersion: 1, payload: invoiceIssued });
+  });
+
+  it('refuses a float amount, an unknown status and an unknown line kind, naming the field', () => {
+    const broken = [
+      [{ ...invoiceIssued, totalMinor: 7.68 }, 'payload.totalMinor'],
+      [{ ...invoiceIssued, status: 'UPDATED' }, 'payload.status'],
+      [
+        { ...invoiceIssued, lines: [{ ...invoiceIssued.lines[0], kind: 'DISCOUNT' }] },
+        'payload.lines[0].kind',
+      ],
+    ] as const;
+    for (const [payload, path] of broken) {
+      assert.throws(
+        () => parseBillingEvent(BillingEventTypes.InvoiceIssued, 1, payload),
+        (error: unknown) => error instanceof ContractViolation && error.path === path,
+      );
+    }
+  });
+
+  it('requires a reason on a failed payment and a pending status on a requested one', () => {
+    const payment = {
+      paymentId: 'f6000000-0000-4000-8000-000000000004',
+      invoiceId: invoiceIssued.invoiceId,
+      accountId: invoiceIssued.accountId,
+      amountMinor: 500,
+      currency: 'GBP',
+    };
+    const failed = {
+      ...payment,
+      status: 'FAILED',
+      failedAt: invoiceIssued.issuedAt,
+      invoiceStatus: 'ISSUED',
+      amountDueMinor: 768,
+    };
+    assert.throws(() => parseBillingEvent(BillingEventTypes.PaymentFailed, 1, failed), ContractViolation);
+    assert.equal(
+      parseBillingEvent(BillingEventTypes.PaymentFailed, 1, { ...failed, reason: 'declined' }).type,
+      'billing.PaymentFailed',
+    );
+    const requested = { ...payment, status: 'SUCCEEDED', requestedAt: invoiceIssued.issuedAt };
+    assert.throws(
+      () => parseBillingEvent(BillingEventTypes.PaymentRequested, 1, requested),
+      ContractViolation,
+    );
+  });
+
+  it('refuses unknown types and versions', () => {
+    assert.throws(
+      () => parseBillingEvent(BillingEventTypes.InvoiceIssued, 2, invoiceIssued),
+      UnknownEventError,
+    );
+    assert.throws(() => parseBillingEvent('billing.InvoiceUpdated', 1, invoiceIssued), UnknownEventError);
+  });
+});
