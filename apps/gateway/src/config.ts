@@ -34,8 +34,9 @@ export interface GatewayConfig {
   persistedQueries: { mode: PersistedQueriesMode; manifestPath: string | undefined; ttlSeconds: number };
   /** `off` re-plans every operation: only for measuring what the plan cache saves. */
   queryPlanCache: 'on' | 'off';
-  /** Where subscriptions ask whether a caller may read a meter. */
+  /** Where subscriptions ask whether a caller may read a meter / a billing account. */
   energyQueryUrl: string;
+  billingQueryUrl: string;
   env: NodeJS.ProcessEnv;
 }
 
@@ -75,6 +76,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     },
     queryPlanCache: reader.oneOf('QUERY_PLAN_CACHE', ['on', 'off'] as const, 'on'),
     energyQueryUrl: reader.url('ENERGY_QUERY_URL', ['http:', 'https:'], 'http://127.0.0.1:4102/graphql'),
+    billingQueryUrl: reader.url('BILLING_QUERY_URL', ['http:', 'https:'], 'http://127.0.0.1:4202/graphql'),
     env,
   };
   if (config.persistedQueries.mode === 'safelist' && !config.persistedQueries.manifestPath) {

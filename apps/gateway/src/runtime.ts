@@ -12,7 +12,7 @@ import { GatewayConfig } from './config';
 import { LoginThrottle } from './limits/login-throttle';
 import { RateLimiter } from './limits/rate-limiter';
 import { persistedQueries, PersistedQuerySetup } from './persisted-queries/persisted-queries';
-import { meterAccessVia } from './subscriptions/meter-access';
+import { ownerAccessVia } from './subscriptions/owner-access';
 import { RedisChannels } from './subscriptions/redis-channels';
 import { subscriptionSchema } from './subscriptions/subscription-schema';
 import { serveSubscriptions } from './subscriptions/subscription-server';
@@ -63,7 +63,10 @@ export class GatewayRuntime implements Stoppable {
   }
 
   serveSubscriptions(server: Server): void {
-    const schema = subscriptionSchema(this.channels, meterAccessVia(this.config.energyQueryUrl));
+    const schema = subscriptionSchema(this.channels, {
+      meter: ownerAccessVia(this.config.energyQueryUrl, 'meter'),
+      billingAccount: ownerAccessVia(this.config.billingQueryUrl, 'billingAccount'),
+    });
     this.stopSubscriptions = serveSubscriptions(server, schema, this.auth, this.logger);
   }
 

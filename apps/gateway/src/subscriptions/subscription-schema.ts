@@ -2,12 +2,15 @@ import { DomainError, ErrorCodes, notFound, UUID_PATTERN } from '@voltstream/con
 import { Caller, DateTimeScalar } from '@voltstream/platform';
 import {
   GraphQLBoolean,
+  GraphQLEnumType,
   GraphQLFieldConfig,
   GraphQLFloat,
   GraphQLID,
+  GraphQLInt,
   GraphQLNonNull,
   GraphQLObjectType,
   GraphQLSchema,
+  GraphQLString,
 } from 'graphql';
 import { channelIterator, RedisChannels } from './redis-channels';
 
@@ -18,8 +21,13 @@ export interface SubscriptionContext {
   token: string | undefined;
 }
 
-/** Asks the service that owns meters whether this caller may read this one. */
-export type MeterAccess = (meterId: string, accessToken: string) => Promise<boolean>;
+/** Asks the service that owns an object whether this caller may read it. */
+export type OwnerAccess = (id: string, accessToken: string) => Promise<boolean>;
+
+export interface Owners {
+  meter: OwnerAccess;
+  billingAccount: OwnerAccess;
+}
 
 const Reading = new GraphQLObjectType({
   name: 'Reading',
@@ -29,37 +37,91 @@ const Reading = new GraphQLObjectType({
   },
 });
 
-/** Must match the channel energy-query's projector publishes to after it commits. */
+const Money = new GraphQLObjectType({
+  name: 'Money',
+  fields: {
+    amountMinor: { type: new GraphQLNonNull(GraphQLInt) },
+    currency: { type: new GraphQLNonNull(GraphQLString) },
+    amount: { type: new GraphQLNonNull(GraphQLString) },
+  },
+});
+
+const InvoiceStatus = new GraphQLEnumType({
+  name: 'InvoiceStatus',
+  values: { ISSUED: {}, PARTIALLY_PAID: {}, PAID: {}, VOID: {} },
+});
+
+/** The invoice as billing-query publishes it after each change (its lines: query `invoice(id)`). */
+const Invoice = new GraphQLObjectType({
+  name: 'Invoice',
+  fields: {
+    id: { type: new GraphQLNonNull(GraphQLID) },
+    number: { type: new GraphQLNonNull(GraphQLString) },
+    status: { type: new GraphQLNonNull(InvoiceStatus) },
+    periodStart: { type: new GraphQLNonNull(DateTimeScalar) },
+    periodEnd: { type: new GraphQLNonNull(DateTimeScalar) },
+    total: { type: new GraphQLNonNull(Money) },
+    amountDue: { type: new GraphQLNonNull(Money) },
+    issuedAt: { type: new GraphQLNonNull(DateTimeScalar) },
+    dueAt: { type: new GraphQLNonNull(DateTimeScalar) },
+  },
+});
+
+/** Must match the channels the query services' projectors publish to after they commit. */
 const meterReadingsChannel = (meterId: string) => `energy:meter-readings:${meterId}`;
+const invoiceUpdatesChannel = (accountId: string) => `billing:invoice-updates:${accountId}`;
+
+/** A subscription to one owned object's channel: authorised on subscribe, then fed by Redis. */
+function ownedChannel(
+  type: GraphQLObjectType,
+  argument: string,
+  what: string,
+  mayRead: OwnerAccess,
+  channels: RedisChannels,
+  channel: (id: string) => string,
+): GraphQLFieldConfig<unknown, SubscriptionContext, Record<string, string>> {
+  return {
+    type: new GraphQLNonNull(type),
+    args: { [argument]: { type: new GraphQLNonNull(GraphQLID) } },
+    subscribe: async (_source, args, context) => {
+      if (!context.caller || !context.token)
+        throw new DomainError(ErrorCodes.unauthenticated, 'sign in first');
+      const id = args[argument] ?? '';
+      if (!UUID_PATTERN.test(id) || !(await mayRead(id, context.token))) throw notFound(what);
+      return channelIterator(channels, channel(id), (message) => JSON.parse(message) as unknown);
+    },
+    resolve: (payload: unknown) => payload,
+  };
+}
 
 /**
  * The Subscription type, served by the gateway itself over graphql-ws: @apollo/gateway has no
  * subscriptions. Each resolver authorises on subscribe, then reads the Redis channel that the
  * projector publishes to after its commit.
  */
-export function subscriptionSchema(channels: RedisChannels, canReadMeter: MeterAccess): GraphQLSchema {
-  const meterReadings: GraphQLFieldConfig<unknown, SubscriptionContext, { meterId: string }> = {
-    type: new GraphQLNonNull(Reading),
-    args: { meterId: { type: new GraphQLNonNull(GraphQLID) } },
-    subscribe: async (_source, { meterId }, context) => {
-      if (!context.caller || !context.token)
-        throw new DomainError(ErrorCodes.unauthenticated, 'sign in first');
-      if (!UUID_PATTERN.test(meterId) || !(await canReadMeter(meterId, context.token)))
-        throw notFound('meter');
-      return channelIterator(
-        channels,
-        meterReadingsChannel(meterId),
-        (message) => JSON.parse(message) as unknown,
-      );
-    },
-    resolve: (reading: unknown) => reading,
-  };
+export function subscriptionSchema(channels: RedisChannels, owners: Owners): GraphQLSchema {
+  const meterReadings = ownedChannel(
+    Reading,
+    'meterId',
+    'meter',
+    owners.meter,
+    channels,
+    meterReadingsChannel,
+  );
+  const invoiceUpdates = ownedChannel(
+    Invoice,
+    'accountId',
+    'billing account',
+    owners.billingAccount,
+    channels,
+    invoiceUpdatesChannel,
+  );
   return new GraphQLSchema({
     // graphql-js wants a Query type; queries go over HTTP to the supergraph.
     query: new GraphQLObjectType({
       name: 'Query',
       fields: { subscriptionsOnly: { type: GraphQLBoolean, resolve: () => true } },
     }),
-    subscription: new GraphQLObjectType({ name: 'Subscription', fields: { meterReadings } }),
+    subscription: new GraphQLObjectType({ name: 'Subscription', fields: { meterReadings, invoiceUpdates } }),
   });
 }
