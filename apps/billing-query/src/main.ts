@@ -1,5 +1,12 @@
 import 'reflect-metadata';
-import { bootSkeletonService } from '@voltstream/platform';
+import { runService } from '@voltstream/platform';
+import { AppModule } from './app.module';
+import { readConfig } from './config';
+import { BillingQueryRuntime } from './runtime';
 
-// Skeleton only: the domain arrives with its own issue.
-bootSkeletonService('billing-query', 4202);
+runService({
+  name: 'billing-query',
+  readConfig,
+  createRuntime: (config, logger) => new BillingQueryRuntime(config, logger),
+  module: (runtime) => AppModule.with(runtime),
+});

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Server } from 'node:http';
 import { AppModule } from './app.module';
 import { readConfig } from './config';
+import { serveInvoicePdfs } from './invoice-pdf-proxy';
 import { GatewayRuntime } from './runtime';
 
 runService({
@@ -32,6 +33,7 @@ runService({
       (app.getHttpAdapter().getInstance() as Express).set('trust proxy', setting);
     }
     app.use(compression());
+    serveInvoicePdfs(app, runtime.config, runtime.logger);
   },
   afterListen: (runtime, httpServer) => runtime.serveSubscriptions(httpServer as Server),
 });

@@ -1,0 +1,47 @@
+import { DomainError, ErrorCodes, UUID_PATTERN } from '@voltstream/contracts';
+
+/** A position in an account's invoices, newest first: the last invoice a page showed. */
+export interface InvoicePosition {
+  issuedAt: Date;
+  id: string;
+}
+
+const PREFIX = 'inv1:';
+
+export function encodeInvoiceCursor(position: InvoicePosition): string {
+  return Buffer.from(`${PREFIX}${position.issuedAt.toISOString()}|${position.id}`, 'utf8').toString(
+    'base64url',
+  );
+}
+
+/** BAD_USER_INPUT for anything this connection did not hand out. */
+export function decodeInvoiceCursor(cursor: string, path = 'after'): InvoicePosition {
+  const text = cursor.length <= 200 ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const [at = '', id = '', ...rest] = text.slice(PREFIX.length).split('|');
+  const issuedAt = new Date(at);
+  if (
+    !text.startsWith(PREFIX) ||
+    rest.length > 0 ||
+    !UUID_PATTERN.test(id) ||
+    Number.isNaN(issuedAt.getTime())
+  ) {
+    throw new DomainError(ErrorCodes.badUserInput, `${path} is not a cursor from this connection`, [
+      { path, code: ErrorCodes.badUserInput, message: 'unknown cursor' },
+    ]);
+  }
+  return { issuedAt, id };
+}
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+/** `first` as given, or the default; BAD_USER_INPUT outside 1..100. */
+export function pageSize(first: number | null | undefined): number {
+  const size = first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw new DomainError(ErrorCodes.badUserInput, `first must be from 1 to ${MAX_PAGE_SIZE}`, [
+      { path: 'first', code: ErrorCodes.badUserInput, message: `from 1 to ${MAX_PAGE_SIZE}` },
+    ]);
+  }
+  return size;
+}

@@ -1,0 +1,34 @@
+import { IdentityEventTypes, userRegisteredV1, UserRegisteredV1 } from '@voltstream/contracts';
+import { ConsumedEvent, Projection, Queryable } from '@voltstream/platform';
+
+/**
+ * Keeps the names and emails of users, which invoice PDFs print: billing owns neither, so it
+ * reads them from identity's events. Other identity events are not billing's concern.
+ */
+export class UsersProjection implements Projection<number> {
+  readonly name = 'billing-users';
+
+  async apply(events: readonly ConsumedEvent[], tx: Queryable): Promise<number> {
+    const users: UserRegisteredV1[] = events
+      .filter(({ envelope }) => envelope.type === IdentityEventTypes.UserRegistered)
+      .map(({ envelope }) => {
+        if (envelope.schemaVersion !== 1) {
+          throw new Error(`${envelope.type} v${envelope.schemaVersion} is not known here`);
+        }
+        return userRegisteredV1(envelope.payload, 'payload');
+      });
+    if (users.length === 0) return 0;
+    const rows = await tx.query<unknown[]>(
+      `INSERT INTO users (id, email, display_name, registered_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
+       ON CONFLICT (id) DO NOTHING RETURNING id`,
+      [
+        users.map((u) => u.userId),
+        users.map((u) => u.email),
+        users.map((u) => u.displayName),
+        users.map((u) => u.registeredAt),
+      ],
+    );
+    return rows.length;
+  }
+}
