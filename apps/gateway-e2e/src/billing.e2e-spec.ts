@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { dataOf, databaseUrl, eventually, graphql, queryOnce, service } from '@voltstream/testing';
 import { createHmac, randomUUID } from 'node:crypto';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { newAdmin, newUser, recordReadings, registerMeter, settings } from './energy-api';
 
 const BILLING_DB = () => databaseUrl(settings.databaseUrl, 'billing_command');
@@ -65,9 +67,9 @@ interface IssuedInvoice {
 }
 
 function issueInvoice(admin: string, accountId: string, start: Date, end: Date) {
-  return gql<{ issueInvoice: IssuedInvoice }>(
+  return gql<{ issueInvoice: IssuedInvoice & { consistencyToken: string } }>(
     `mutation($a: ID!, $s: DateTime!, $e: DateTime!) { issueInvoice(accountId: $a, periodStart: $s, periodEnd: $e) {
-       id number status total { amountMinor amount } lines { description quantityKwh amount { amountMinor } } } }`,
+       id number status total { amountMinor amount } lines { description quantityKwh amount { amountMinor } } consistencyToken } }`,
     { a: accountId, s: start.toISOString(), e: end.toISOString() },
     admin,
   );
@@ -375,5 +377,109 @@ describe('billing: tariffs, usage, invoices and payments', () => {
       );
       assert.deepEqual(row, { succeeded_minor: String(amount), pending_minor: '0' });
     });
+  });
+
+  it('serves the invoice from the read side, as a PDF, and live to its owner only', async () => {
+    const customer = await newUser();
+    const stranger = await newUser();
+    const meter = await registerMeter(customer, 'UTC');
+    const day = pastDay(8);
+    await recordReadings(customer, meter.id, [
+      { at: new Date(day.getTime() + 9 * 3_600_000).toISOString(), kwh: 2 },
+    ]);
+    await ledgerReaches(meter.id, 2000);
+    const account = dataOf(await openAccount(customer, tariffId, [meter.id])).openBillingAccount;
+    const issued = dataOf(
+      await issueInvoice(admin, account.id, day, new Date(day.getTime() + DAY_MS)),
+    ).issueInvoice;
+    assert.equal(issued.total.amountMinor, 62 + 50);
+
+    const read = await gql<{
+      invoice: { number: string; status: string; lines: unknown[]; amountDue: { amountMinor: number } };
+      billingAccount: { balance: { amountMinor: number }; invoices: { nodes: { id: string }[] } };
+      meter: { billingAccount: { id: string } | null };
+    }>(
+      `query($i: ID!, $a: ID!, $m: ID!, $t: String) {
+         invoice(id: $i, consistency: $t) { number status lines { description } amountDue { amountMinor } }
+         billingAccount(id: $a) { balance { amountMinor } invoices(first: 10) { nodes { id } } }
+         meter(id: $m) { billingAccount { id } } }`,
+      { i: issued.id, a: account.id, m: meter.id, t: issued.consistencyToken },
+      customer,
+    );
+    const data = dataOf(read);
+    assert.equal(data.invoice.number, issued.number);
+    assert.equal(data.invoice.amountDue.amountMinor, 112);
+    assert.equal(data.billingAccount.balance.amountMinor, 112);
+    assert.deepEqual(
+      data.billingAccount.invoices.nodes.map((n) => n.id),
+      [issued.id],
+    );
+    assert.equal(data.meter.billingAccount?.id, account.id, 'Meter.billingAccount across subgraphs');
+    const hidden = await gql('query($i: ID!) { invoice(id: $i) { id } }', { i: issued.id }, stranger);
+    assert.equal(hidden.errors[0]?.extensions?.code, 'NOT_FOUND');
+
+    const pdfUrl = `${settings.gatewayUrl.replace(/\/graphql$/, '')}/invoices/${issued.id}.pdf`;
+    const pdf = await fetch(pdfUrl, { headers: { authorization: `Bearer ${customer}` } });
+    assert.equal(pdf.status, 200);
+    assert.match(pdf.headers.get('content-type') ?? '', /application\/pdf/);
+    assert.equal(
+      Buffer.from(await pdf.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+      '%PDF-',
+    );
+    const strangersPdf = await fetch(pdfUrl, { headers: { authorization: `Bearer ${stranger}` } });
+    assert.equal(strangersPdf.status, 404);
+
+    const ws = (token: string) =>
+      createClient({
+        url: settings.gatewayUrl.replace(/^http/, 'ws'),
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${token}` },
+        retryAttempts: 0,
+      });
+    const query =
+      'subscription($a: ID!) { invoiceUpdates(accountId: $a) { id status amountDue { amountMinor } } }';
+    const refused = ws(stranger);
+    try {
+      for await (const result of refused.iterate({ query, variables: { a: account.id } })) {
+        assert.equal(result.errors?.[0]?.extensions?.['code'], 'NOT_FOUND');
+        break;
+      }
+    } finally {
+      await refused.dispose();
+    }
+    const owner = ws(customer);
+    try {
+      const updates = owner.iterate<{
+        invoiceUpdates: { id: string; status: string; amountDue: { amountMinor: number } };
+      }>({
+        query,
+        variables: { a: account.id },
+      });
+      const paid = (async () => {
+        for await (const result of updates) {
+          const update = result.data?.invoiceUpdates;
+          if (update?.status === 'PAID') return update;
+        }
+        return undefined;
+      })();
+      // The subscription is live once the gateway has asked billing-query; give it a moment.
+      await eventually(
+        async () => {
+          const text = await (await fetch(`${settings.serviceBaseUrl('gateway')}/metrics`)).text();
+          const line = text.split('\n').find((l) => l.startsWith('graphql_subscriptions'));
+          return Number(line?.split(' ').at(-1) ?? 0) > 0 ? true : undefined;
+        },
+        10_000,
+        'the subscription to open',
+      );
+      dataOf(await payInvoice(customer, issued.id, 112, `pay-${randomUUID()}`));
+      const update = await paid;
+      assert.equal(update?.id, issued.id);
+      assert.equal(update?.amountDue.amountMinor, 0);
+    } finally {
+      await owner.dispose();
+    }
   });
 });
