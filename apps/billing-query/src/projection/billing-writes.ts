@@ -237,6 +237,14 @@ export async function raiseRevisions(
   accountIds: readonly string[],
 ): Promise<Map<string, number>> {
   if (accountIds.length === 0) return new Map();
+  // Partitions are projected concurrently: an account and its invoices may commit in two
+  // transactions at once, each blind to the other's rows. A per-account lock (taken in one order)
+  // makes the later one wait and then see the earlier one's commit, so the sum is never stale.
+  await tx.query(
+    `SELECT pg_advisory_xact_lock(k) FROM (
+       SELECT hashtextextended(id::text, 7331) AS k FROM unnest($1::uuid[]) AS id ORDER BY 1) AS locks`,
+    [accountIds],
+  );
   // As a CTE, so the driver hands back the rows (TypeORM answers a bare UPDATE with [rows, count]).
   const rows = await tx.query<{ id: string; revision: string }[]>(
     `WITH raised AS (
