@@ -6,3 +6,4 @@ export * from './errors';
 export * from './energy/energy-events';
 export * from './identity/identity-events';
 export * from './billing/billing-events';
+export * from './feeds/feeds-events';
