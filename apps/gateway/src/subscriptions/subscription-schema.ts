@@ -67,9 +67,47 @@ const Invoice = new GraphQLObjectType({
   },
 });
 
+const Verb = new GraphQLEnumType({
+  name: 'Verb',
+  values: {
+    ENROLLED: {},
+    COMPLETED_LESSON: {},
+    COMPLETED_COURSE: {},
+    EARNED_ACHIEVEMENT: {},
+    POSTED: {},
+    FOLLOWED: {},
+  },
+});
+
+/** The activity as feeds-query publishes it to each feed it lands in (full data: query `feed`). */
+const Activity = new GraphQLObjectType({
+  name: 'Activity',
+  fields: {
+    id: { type: new GraphQLNonNull(GraphQLID) },
+    verb: { type: new GraphQLNonNull(Verb) },
+    text: { type: GraphQLString },
+    at: { type: new GraphQLNonNull(DateTimeScalar) },
+    actor: {
+      type: new GraphQLNonNull(
+        new GraphQLObjectType({ name: 'User', fields: { id: { type: new GraphQLNonNull(GraphQLID) } } }),
+      ),
+    },
+    course: {
+      type: new GraphQLObjectType({
+        name: 'Course',
+        fields: {
+          id: { type: new GraphQLNonNull(GraphQLID) },
+          title: { type: new GraphQLNonNull(GraphQLString) },
+        },
+      }),
+    },
+  },
+});
+
 /** Must match the channels the query services' projectors publish to after they commit. */
 const meterReadingsChannel = (meterId: string) => `energy:meter-readings:${meterId}`;
 const invoiceUpdatesChannel = (accountId: string) => `billing:invoice-updates:${accountId}`;
+const feedUpdatesChannel = (userId: string) => `feeds:feed-updates:${userId}`;
 
 /** A subscription to one owned object's channel: authorised on subscribe, then fed by Redis. */
 function ownedChannel(
@@ -116,12 +154,28 @@ export function subscriptionSchema(channels: RedisChannels, owners: Owners): Gra
     channels,
     invoiceUpdatesChannel,
   );
+  // One's own feed: signing in is the whole authorisation.
+  const feedUpdates: GraphQLFieldConfig<unknown, SubscriptionContext> = {
+    type: new GraphQLNonNull(Activity),
+    subscribe: async (_source, _args, context) => {
+      if (!context.caller) throw new DomainError(ErrorCodes.unauthenticated, 'sign in first');
+      return channelIterator(
+        channels,
+        feedUpdatesChannel(context.caller.userId),
+        (message) => JSON.parse(message) as unknown,
+      );
+    },
+    resolve: (payload: unknown) => payload,
+  };
   return new GraphQLSchema({
     // graphql-js wants a Query type; queries go over HTTP to the supergraph.
     query: new GraphQLObjectType({
       name: 'Query',
       fields: { subscriptionsOnly: { type: GraphQLBoolean, resolve: () => true } },
     }),
-    subscription: new GraphQLObjectType({ name: 'Subscription', fields: { meterReadings, invoiceUpdates } }),
+    subscription: new GraphQLObjectType({
+      name: 'Subscription',
+      fields: { meterReadings, invoiceUpdates, feedUpdates },
+    }),
   });
 }
