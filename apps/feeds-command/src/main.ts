@@ -1,5 +1,12 @@
 import 'reflect-metadata';
-import { bootSkeletonService } from '@voltstream/platform';
+import { runService } from '@voltstream/platform';
+import { AppModule } from './app.module';
+import { readConfig } from './config';
+import { FeedsCommandRuntime } from './runtime';
 
-// Skeleton only: the domain arrives with its own issue.
-bootSkeletonService('feeds-command', 4301);
+runService({
+  name: 'feeds-command',
+  readConfig,
+  createRuntime: (config, logger) => new FeedsCommandRuntime(config, logger),
+  module: (runtime) => AppModule.with(runtime),
+});
