@@ -1,5 +1,12 @@
 import 'reflect-metadata';
-import { bootSkeletonService } from '@voltstream/platform';
+import { runService } from '@voltstream/platform';
+import { AppModule } from './app.module';
+import { readConfig } from './config';
+import { FeedsQueryRuntime } from './runtime';
 
-// Skeleton only: the domain arrives with its own issue.
-bootSkeletonService('feeds-query', 4302);
+runService({
+  name: 'feeds-query',
+  readConfig,
+  createRuntime: (config, logger) => new FeedsQueryRuntime(config, logger),
+  module: (runtime) => AppModule.with(runtime),
+});

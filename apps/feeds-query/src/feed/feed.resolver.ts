@@ -1,0 +1,51 @@
+import { Inject } from '@nestjs/common';
+import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { feedPageSize } from '@voltstream/feeds';
+import { Authenticator, consistencyTokenOf, GraphQLContext } from '@voltstream/platform';
+import { FeedsQueryRuntime } from '../runtime';
+import { feedsWriteOf } from '../shared/consistency';
+import { readsOf } from '../shared/feeds-reads';
+import { ActivityView, Connection, CourseView, UserRef } from '../shared/views';
+import { feedCursor, feedPage } from './feed-reads';
+
+interface FeedArgs {
+  first?: number | null;
+  after?: string | null;
+  consistency?: string | null;
+}
+
+@Resolver('Activity')
+export class FeedResolver {
+  constructor(
+    @Inject(FeedsQueryRuntime) private readonly runtime: FeedsQueryRuntime,
+    @Inject(Authenticator) private readonly auth: Authenticator,
+  ) {}
+
+  /** The caller's own feed: the people they follow, and themself. */
+  @Query('feed')
+  async feed(@Args() args: FeedArgs, @Context() context: GraphQLContext): Promise<Connection<ActivityView>> {
+    const caller = await this.auth.callerOf(context);
+    const write = feedsWriteOf(consistencyTokenOf(context, args.consistency));
+    const size = feedPageSize(args.first);
+    const after = feedCursor(args.after);
+    const threshold = this.runtime.config.feed.fanOutThreshold;
+    const page = await readsOf(this.runtime, context).after(write, (db) =>
+      feedPage(db, caller.userId, size, after, threshold),
+    );
+    return { nodes: page.nodes, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
+  }
+
+  @ResolveField('actor')
+  actor(@Parent() activity: ActivityView): UserRef & { __typename: 'User' } {
+    return { __typename: 'User', id: activity.actorId };
+  }
+
+  @ResolveField('course')
+  async course(
+    @Parent() activity: ActivityView,
+    @Context() context: GraphQLContext,
+  ): Promise<CourseView | null> {
+    if (!activity.courseId) return null;
+    return readsOf(this.runtime, context).courses.load(activity.courseId);
+  }
+}

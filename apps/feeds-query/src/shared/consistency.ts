@@ -1,0 +1,68 @@
+import {
+  COURSE_AGGREGATE,
+  ConsistencyToken,
+  decodeConsistencyToken,
+  DomainError,
+  ENROLLMENT_AGGREGATE,
+  ErrorCodes,
+  USER_ACTIVITY_AGGREGATE,
+  USER_FOLLOWS_AGGREGATE,
+  UUID_PATTERN,
+} from '@voltstream/contracts';
+import { Queryable } from '@voltstream/platform';
+
+const ENROLLMENT_ID = new RegExp(
+  `^${UUID_PATTERN.source.slice(1, -1)}:${UUID_PATTERN.source.slice(1, -1)}$`,
+  'i',
+);
+
+/** The aggregates of feeds and the shape of their ids. */
+const AGGREGATE_IDS: Record<string, RegExp> = {
+  [COURSE_AGGREGATE]: UUID_PATTERN,
+  [ENROLLMENT_AGGREGATE]: ENROLLMENT_ID,
+  [USER_FOLLOWS_AGGREGATE]: UUID_PATTERN,
+  [USER_ACTIVITY_AGGREGATE]: UUID_PATTERN,
+};
+
+/**
+ * The feeds write a token names, or null without a token. A token of another domain (a
+ * meter's, say) asks nothing of this read model; one we never issued is BAD_USER_INPUT.
+ */
+export function feedsWriteOf(text: string | null | undefined, path = 'consistency'): ConsistencyToken | null {
+  if (!text) return null;
+  const token = decodeConsistencyToken(text);
+  if (!token) {
+    throw new DomainError(ErrorCodes.badUserInput, `${path} is not a token this API issued`, [
+      { path, code: ErrorCodes.badUserInput, message: 'unknown token' },
+    ]);
+  }
+  const idShape = AGGREGATE_IDS[token.aggregateType];
+  return idShape?.test(token.aggregateId) ? token : null;
+}
+
+/**
+ * Waits until the read model shows the token's aggregate at its version or later, polling the
+ * database the caller reads next; CONSISTENCY_TIMEOUT after `timeoutMs`.
+ */
+export async function waitForWrite(
+  db: Queryable,
+  write: ConsistencyToken | null,
+  timeoutMs: number,
+): Promise<void> {
+  if (!write) return;
+  const deadline = Date.now() + timeoutMs;
+  for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
+    const rows = await db.query<{ version: number }[]>(
+      'SELECT version FROM aggregate_versions WHERE aggregate_type = $1 AND aggregate_id = $2',
+      [write.aggregateType, write.aggregateId.toLowerCase()],
+    );
+    if ((rows[0]?.version ?? 0) >= write.version) return;
+    if (Date.now() + pause > deadline) {
+      throw new DomainError(
+        ErrorCodes.consistencyTimeout,
+        `the read model did not reach this write within ${timeoutMs} ms; retry`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+}
