@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FeedsEventTypes, Topics, USER_FOLLOWS_AGGREGATE } from '@voltstream/contracts';
 import { dataOf, databaseUrl, eventually, graphql, queryOnce } from '@voltstream/testing';
+import { createClient } from 'graphql-ws';
 import { Kafka, logLevel } from 'kafkajs';
+import WebSocket from 'ws';
 import { randomUUID } from 'node:crypto';
 import { settings } from './energy-api';
 
@@ -258,5 +260,67 @@ describe('a celebrity with 10,000 followers', () => {
       [post.postUpdate.id],
     );
     assert.ok(Number(rows?.n ?? 0) <= 1, `fanned out on read, not into ${rows?.n} feed rows`);
+  });
+});
+
+describe('feedUpdates subscription over graphql-ws', () => {
+  const subscribe = (token: string | undefined) =>
+    createClient({
+      url: settings.gatewayUrl.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+      retryAttempts: 0,
+    });
+  const QUERY = 'subscription { feedUpdates { id verb text actor { id } } }';
+
+  it("delivers a followee's new post to the follower's open subscription, and refuses no sign-in", async () => {
+    const [reader, author] = await Promise.all([register(), register()]);
+    await call(reader, 'mutation($u: ID!) { follow(userId: $u) }', { u: author.id });
+    await feedBecomes(reader, [`FOLLOWED:${reader.id}`]);
+
+    const anonymous = subscribe(undefined);
+    try {
+      for await (const result of anonymous.iterate({ query: QUERY })) {
+        assert.equal(result.errors?.[0]?.extensions?.['code'], 'UNAUTHENTICATED');
+        break;
+      }
+    } finally {
+      await anonymous.dispose();
+    }
+
+    const client = subscribe(reader.token);
+    try {
+      const updates = client.iterate<{
+        feedUpdates: { id: string; verb: string; text: string | null; actor: { id: string } };
+      }>({
+        query: QUERY,
+      });
+      const first = (async () => {
+        for await (const result of updates) return result.data?.feedUpdates;
+        return undefined;
+      })();
+      // Post until the subscription, which opens asynchronously, has seen one.
+      let arrived = false;
+      void first.then(() => (arrived = true));
+      const posts: string[] = [];
+      const delivered = await Promise.race([
+        first,
+        (async () => {
+          for (let i = 0; i < 20 && !arrived; i++) {
+            const text = `update ${i} ${randomUUID()}`;
+            posts.push(text);
+            await call(author, 'mutation($t: String!) { postUpdate(text: $t) { id } }', { t: text });
+            await new Promise((resolve) => setTimeout(resolve, 500));
+          }
+          return undefined;
+        })(),
+      ]);
+      assert.ok(delivered, 'an update arrived');
+      assert.equal(delivered.verb, 'POSTED');
+      assert.equal(delivered.actor.id, author.id);
+      assert.ok(posts.includes(delivered.text ?? ''), 'one of the posts');
+    } finally {
+      await client.dispose();
+    }
   });
 });
