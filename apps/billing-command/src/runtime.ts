@@ -1,18 +1,13 @@
-import { deadLetterTopic, Topics } from '@voltstream/contracts';
+import { Topics } from '@voltstream/contracts';
 import {
   Authenticator,
-  createKafka,
-  ensureTopics,
-  EventPublisher,
   JsonLogger,
-  ProjectionRunner,
+  ProjectionConsumers,
   Readiness,
-  retryUntilDone,
   ServiceMetrics,
   Stoppable,
   WriteSide,
 } from '@voltstream/platform';
-import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { BillingCommandConfig } from './config';
 import { CreateTariffHandler } from './create-tariff/create-tariff.handler';
@@ -26,8 +21,6 @@ import { PaymentReconciler } from './pay-invoice/payment-reconciler';
 import { SettlePaymentHandler } from './payment-webhook/settle-payment.handler';
 import { BillingOutbox } from './shared/billing-outbox';
 import { UsageLedgerProjection } from './usage/usage-ledger.projection';
-
-const CONSUMER_GRACE_MS = 60_000;
 
 /**
  * Everything billing-command runs on: its database with the outbox relay, the usage ledger fed
@@ -46,10 +39,7 @@ export class BillingCommandRuntime implements Stoppable {
   readonly settlePayment: SettlePaymentHandler;
   readonly scheduler: InvoiceScheduler;
   readonly reconciler: PaymentReconciler;
-  readonly usageLedger: ProjectionRunner<void>;
-  private readonly kafka: Kafka;
-  private readonly deadLetters: EventPublisher;
-  private stopped = false;
+  private readonly consumers: ProjectionConsumers;
 
   constructor(
     readonly config: BillingCommandConfig,
@@ -84,57 +74,34 @@ export class BillingCommandRuntime implements Stoppable {
       askAfterMs: config.payments.reconcileAfterMs,
     });
 
-    this.kafka = createKafka(config.kafka, logger);
-    this.deadLetters = new EventPublisher(this.kafka);
-    const ledger = new UsageLedgerProjection();
-    this.usageLedger = new ProjectionRunner({
-      kafka: this.kafka,
-      groupId: config.usageConsumerGroup,
-      topic: Topics.energy,
-      projection: ledger,
+    this.consumers = new ProjectionConsumers({
+      kafka: config.kafka,
       dataSource: this.db,
-      deadLetters: this.deadLetters,
       logger,
-      onApplied: (events) => this.metrics.eventsApplied.inc({ projection: ledger.name }, events.length),
-      onLag: (partition, lag) =>
-        this.metrics.consumerLag.set({ projection: ledger.name, partition: String(partition) }, lag),
+      metrics: this.metrics,
+      readiness: this.readiness,
     });
-    this.readiness.add({
-      name: 'usage-ledger',
-      check: async () => {
-        const { state, sinceMs } = this.usageLedger.consumerState();
-        const up = state === 'joined' || (state === 'starting' && sinceMs < CONSUMER_GRACE_MS);
-        return { up, details: { consumer: state, forMs: sinceMs } };
-      },
+    this.consumers.add({
+      topic: Topics.energy,
+      groupId: config.usageConsumerGroup,
+      // Only used when billing-command starts before energy-command has created energy.events.
+      partitions: config.topicPartitions,
+      probe: 'usage-ledger',
+      projection: new UsageLedgerProjection(),
     });
   }
 
   async start(): Promise<void> {
     await this.writeSide.start();
-    void retryUntilDone(
-      async () => {
-        await ensureTopics(this.kafka, [
-          { topic: Topics.energy, partitions: this.config.topicPartitions },
-          { topic: deadLetterTopic(Topics.energy), partitions: 1 },
-        ]);
-        await this.usageLedger.start();
-      },
-      {
-        isCancelled: () => this.stopped,
-        onError: (error, attempt) =>
-          this.logger.event('warn', 'usage ledger cannot start yet', { error: String(error), attempt }),
-      },
-    );
+    this.consumers.start();
     this.reconciler.start();
     if (this.config.scheduler.enabled) this.scheduler.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     await this.scheduler.stop();
     await this.reconciler.stop();
-    await this.usageLedger.stop();
-    await this.deadLetters.disconnect();
+    await this.consumers.stop();
     await this.writeSide.stop();
   }
 }

@@ -1,17 +1,5 @@
 import { FAN_OUT_THRESHOLD, FEED_ROWS_PER_USER, FOLLOW_BACKFILL } from '@voltstream/feeds';
-import {
-  AuthConfig,
-  EnvReader,
-  KafkaConfig,
-  PostgresConfig,
-  readAuthConfig,
-  readKafkaConfig,
-  readPostgresConfig,
-  readRedisConfig,
-  readServiceConfig,
-  RedisConfig,
-  ServiceConfig,
-} from '@voltstream/platform';
+import { EnvReader, readReadSideConfig, ReadSideConfig } from '@voltstream/platform';
 
 /** The fan-out rules of libs/feeds; settable so that tests can reach them with a few users. */
 export interface FeedRules {
@@ -29,12 +17,7 @@ export const DEFAULT_FEED_RULES: FeedRules = {
   followBackfill: FOLLOW_BACKFILL,
 };
 
-export interface FeedsQueryConfig {
-  service: ServiceConfig;
-  auth: AuthConfig;
-  postgres: PostgresConfig;
-  kafka: KafkaConfig;
-  redis: RedisConfig;
+export interface FeedsQueryConfig extends ReadSideConfig {
   /** Consumer group of the feeds read model on feeds.events. */
   consumerGroup: string;
   /** Consumer group of the users table (who exists, for `user(id)`) on identity.events. */
@@ -42,19 +25,12 @@ export interface FeedsQueryConfig {
   feedsTopicPartitions: number;
   identityTopicPartitions: number;
   feed: FeedRules;
-  /** How long a query carrying a consistency token waits for the read model to catch up. */
-  consistencyWaitMs: number;
-  replicaCheckIntervalMs: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): FeedsQueryConfig {
   const reader = new EnvReader(env);
   const config = {
-    service: readServiceConfig(reader, 'feeds-query', 4302),
-    auth: readAuthConfig(reader),
-    postgres: readPostgresConfig(reader, 'feeds_read', true),
-    kafka: readKafkaConfig(reader, 'feeds-query'),
-    redis: readRedisConfig(reader),
+    ...readReadSideConfig(reader, { serviceName: 'feeds-query', port: 4302, database: 'feeds_read' }),
     consumerGroup: reader.string('FEEDS_PROJECTION_GROUP', 'feeds-query'),
     usersConsumerGroup: reader.string('USERS_PROJECTION_GROUP', 'feeds-query.users'),
     feedsTopicPartitions: reader.int('FEEDS_TOPIC_PARTITIONS', 6, { min: 1, max: 1000 }),
@@ -64,8 +40,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): FeedsQueryConf
       feedCap: reader.int('FEED_CAP', FEED_ROWS_PER_USER, { min: 1, max: 100_000 }),
       followBackfill: reader.int('FEED_FOLLOW_BACKFILL', FOLLOW_BACKFILL, { min: 0, max: 10_000 }),
     },
-    consistencyWaitMs: reader.int('CONSISTENCY_WAIT_MS', 5000, { min: 0, max: 60_000 }),
-    replicaCheckIntervalMs: reader.int('REPLICA_CHECK_INTERVAL_MS', 500, { min: 50 }),
   };
   reader.done();
   return config;

@@ -1,5 +1,6 @@
 export * from './config/env-reader';
 export * from './config/service-config';
+export * from './config/read-side-config';
 export * from './logging/json-logger';
 export * from './database/data-source';
 export * from './database/read-router';
@@ -12,6 +13,8 @@ export * from './kafka/kafka-client';
 export * from './kafka/event-publisher';
 export * from './kafka/projection';
 export * from './kafka/projection-runner';
+export * from './kafka/projection-consumers';
+export * from './read-side/read-side';
 export * from './cache/redis-client';
 export * from './cache/read-model-cache';
 export * from './metrics/service-metrics';

@@ -1,75 +1,33 @@
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
   BILLING_ACCOUNT_AGGREGATE,
-  deadLetterTopic,
   EventEnvelope,
   IDENTITY_AGGREGATE,
   IdentityEventTypes,
 } from '@voltstream/contracts';
-import {
-  createDataSource,
-  ensureTopics,
-  EventPublisher,
-  JsonLogger,
-  migrate,
-  newEnvelope,
-  ProjectionRunner,
-} from '@voltstream/platform';
-import { createScratchDatabase, eventually, ScratchDatabase, testSettings } from '@voltstream/testing';
-import { Kafka, logLevel } from 'kafkajs';
+import { newEnvelope } from '@voltstream/platform';
+import { ReadModelHarness } from '@voltstream/platform/testing';
+import { eventually } from '@voltstream/testing';
 import { DataSource } from 'typeorm';
 import { BillingReadModel1733100000000 } from '../migrations/1733100000000-billing-read-model';
 import { billingHistory } from '../testing/billing-history';
-import { BillingProjection, BillingProjectionResult } from './billing-projection';
+import { BillingProjection } from './billing-projection';
 import { UsersProjection } from './users-projection';
 
-const settings = testSettings();
-const kafka = new Kafka({
-  clientId: 'billing-projection-test',
-  brokers: settings.kafkaBrokers,
-  logLevel: logLevel.NOTHING,
-});
-const logger = new JsonLogger('billing-projection-test', 'error');
-const scratch: ScratchDatabase[] = [];
-const sources: DataSource[] = [];
-
-async function readModelDatabase(): Promise<DataSource> {
-  const db = await createScratchDatabase(settings.databaseUrl, 'billing_read_test');
-  scratch.push(db);
-  const source = createDataSource({
-    url: db.url,
-    database: db.name,
-    applicationName: 'billing-projection-test',
-    poolSize: 4,
-    connectTimeoutMs: 3000,
-    statementTimeoutMs: 10_000,
-    migrations: [BillingReadModel1733100000000],
-  });
-  await source.initialize();
-  await migrate(source, 'billing-projection-test');
-  sources.push(source);
-  return source;
-}
-
-/** Everything the read model holds, in a stable order, for equality checks. */
-async function snapshot(db: DataSource, withPositions = false): Promise<Record<string, unknown[]>> {
-  const tables: Record<string, string> = {
+const harness = new ReadModelHarness({
+  name: 'billing',
+  migrations: [BillingReadModel1733100000000],
+  tables: {
     tariffs: 'SELECT * FROM tariffs ORDER BY id',
     accounts: 'SELECT * FROM accounts ORDER BY id',
     meters: 'SELECT * FROM account_meters ORDER BY account_id, meter_id',
     invoices: 'SELECT * FROM invoices ORDER BY id',
     payments: 'SELECT * FROM payments ORDER BY id',
     users: 'SELECT * FROM users ORDER BY id',
-  };
-  if (withPositions)
-    tables['positions'] =
-      'SELECT projection, topic, partition, next_offset FROM projection_positions ORDER BY projection, partition';
-  const result: Record<string, unknown[]> = {};
-  for (const [name, sql] of Object.entries(tables)) result[name] = await db.query(sql);
-  return result;
-}
+  },
+});
 
 const asConsumed = (envelopes: EventEnvelope[]) =>
   envelopes.map((envelope, i) => ({ envelope, topic: 'billing.events', partition: 0, offset: String(i) }));
@@ -91,13 +49,10 @@ const invoiceRow = async (db: DataSource, id: string) =>
   )[0];
 
 describe('billing read-model projection', () => {
-  after(async () => {
-    for (const source of sources) await source.destroy();
-    for (const db of scratch) await db.drop();
-  });
+  after(() => harness.close());
 
   it('follows an invoice through its payments: pending reserves, success lowers what is due, failure does not', async () => {
-    const db = await readModelDatabase();
+    const db = await harness.database();
     const { events, invoiceId, accountId } = billingHistory();
     const projection = new BillingProjection();
     const step = async (upTo: number) =>
@@ -162,29 +117,29 @@ describe('billing read-model projection', () => {
   });
 
   it('leaves the same read model when the same events are applied twice, together or one by one', async () => {
-    const db = await readModelDatabase();
+    const db = await harness.database();
     const history = [...billingHistory().events, ...billingHistory().events];
     const projection = new BillingProjection();
     await db.transaction((tx) => projection.apply(asConsumed(history), tx));
-    const once = await snapshot(db);
+    const once = await harness.snapshot(db);
     await db.transaction((tx) => projection.apply(asConsumed(history), tx));
     for (const event of asConsumed(history)) await db.transaction((tx) => projection.apply([event], tx));
-    assert.deepEqual(await snapshot(db), once);
+    assert.deepEqual(await harness.snapshot(db), once);
   });
 
   it('gives the same read model whether an account or its invoices arrive first', async () => {
     const { events } = billingHistory();
-    const inOrder = await readModelDatabase();
-    const invoicesFirst = await readModelDatabase();
+    const inOrder = await harness.database();
+    const invoicesFirst = await harness.database();
     const projection = new BillingProjection();
     await inOrder.transaction((tx) => projection.apply(asConsumed(events), tx));
     await invoicesFirst.transaction((tx) => projection.apply(asConsumed(events.slice(2)), tx));
     await invoicesFirst.transaction((tx) => projection.apply(asConsumed(events.slice(0, 2)), tx));
-    assert.deepEqual(await snapshot(invoicesFirst), await snapshot(inOrder));
+    assert.deepEqual(await harness.snapshot(invoicesFirst), await harness.snapshot(inOrder));
   });
 
   it('refuses a payment of an invoice it never saw issued, and an event filed under another aggregate', async () => {
-    const db = await readModelDatabase();
+    const db = await harness.database();
     const { events } = billingHistory();
     const projection = new BillingProjection();
     await assert.rejects(
@@ -196,11 +151,11 @@ describe('billing read-model projection', () => {
       db.transaction((tx) => projection.apply(asConsumed([misfiled]), tx)),
       /must travel as Tariff/,
     );
-    assert.deepEqual((await snapshot(db))['tariffs'], []);
+    assert.deepEqual((await harness.snapshot(db))['tariffs'], []);
   });
 
   it('keeps owners’ names from identity, once each', async () => {
-    const db = await readModelDatabase();
+    const db = await harness.database();
     const userId = randomUUID();
     const registered = newEnvelope({
       type: IdentityEventTypes.UserRegistered,
@@ -225,26 +180,10 @@ describe('billing read-model projection', () => {
   });
 
   describe('through Kafka', () => {
-    const topic = `test.billing.${randomBytes(4).toString('hex')}`;
-    const publisher = new EventPublisher(kafka);
+    const topic = harness.topic();
     const histories = [billingHistory(), billingHistory(), billingHistory()];
-    const runners: ProjectionRunner<BillingProjectionResult>[] = [];
+    let projected: DataSource;
 
-    const runInto = async (db: DataSource, groupId: string) => {
-      const runner = new ProjectionRunner({
-        kafka,
-        groupId,
-        topic,
-        projection: new BillingProjection(),
-        dataSource: db,
-        deadLetters: publisher,
-        logger,
-        attempts: 2,
-      });
-      runners.push(runner);
-      await runner.start();
-      return runner;
-    };
     const paidInvoices = async (db: DataSource) =>
       (
         await db.query<{ n: string }[]>(
@@ -253,71 +192,46 @@ describe('billing read-model projection', () => {
       )[0].n;
 
     before(async () => {
-      await ensureTopics(kafka, [
-        { topic, partitions: 3 },
-        { topic: deadLetterTopic(topic), partitions: 1 },
-      ]);
-      const messages = (envelopes: EventEnvelope[]) =>
-        envelopes.map((e) => ({ topic, key: e.aggregateId, value: JSON.stringify(e) }));
-      await publisher.publish(messages(histories.flatMap((h) => h.events.slice(0, 4))));
+      await topic.create();
+      await topic.publish(histories.flatMap((h) => h.events.slice(0, 4)));
       // A poison message on the first invoice's partition: not even JSON.
-      await publisher.publish([{ topic, key: histories[0].invoiceId, value: '{"this is": not json' }]);
-      await publisher.publish(messages(histories.flatMap((h) => h.events.slice(4))));
+      await topic.publishRaw(histories[0].invoiceId, '{"this is": not json');
+      await topic.publish(histories.flatMap((h) => h.events.slice(4)));
     });
 
-    after(async () => {
-      for (const runner of runners) await runner.stop();
-      await publisher.disconnect();
-      const admin = kafka.admin();
-      await admin.connect();
-      await admin.deleteTopics({ topics: [topic, deadLetterTopic(topic)] }).catch(() => undefined);
-      await admin.disconnect();
-    });
+    after(() => topic.delete());
 
     it('parks a poison message in the dead-letter topic and projects the messages after it', async () => {
-      const db = await readModelDatabase();
-      await runInto(db, `${topic}.a`);
+      projected = await harness.database();
+      await topic.runInto(projected, 'a', new BillingProjection());
       await eventually(
-        async () => ((await paidInvoices(db)) === '3' ? true : undefined),
+        async () => ((await paidInvoices(projected)) === '3' ? true : undefined),
         60_000,
         'three paid invoices',
       );
-      const dlq = kafka.consumer({ groupId: `${topic}.dlq-reader`, maxWaitTimeInMs: 100 });
-      const parked: { value: string; error: string }[] = [];
-      await dlq.connect();
-      await dlq.subscribe({ topic: deadLetterTopic(topic), fromBeginning: true });
-      await dlq.run({
-        eachMessage: async ({ message }) => {
-          parked.push({
-            value: message.value!.toString(),
-            error: message.headers?.['dlq-error']?.toString() ?? '',
-          });
-        },
-      });
-      await eventually(async () => (parked.length > 0 ? true : undefined), 30_000, 'the dead letter');
-      await dlq.disconnect();
+      const parked = await topic.deadLetters();
       assert.equal(parked.length, 1);
       assert.equal(parked[0].value, '{"this is": not json');
       assert.match(parked[0].error, /JSON/);
     });
 
     it('rebuilds an identical read model when replayed from offset 0 into a fresh database', async () => {
-      const first = sources[sources.length - 1];
-      const replay = await readModelDatabase();
-      await runInto(replay, `${topic}.replay`);
+      const replay = await harness.database();
+      await topic.runInto(replay, 'replay', new BillingProjection());
       await eventually(
         async () => ((await paidInvoices(replay)) === '3' ? true : undefined),
         60_000,
         'the replay',
       );
       // Partitions finish in any order: wait until the replay has read every partition as far.
-      const positions = async (db: DataSource) => JSON.stringify((await snapshot(db, true))['positions']);
+      const positions = async (db: DataSource) =>
+        JSON.stringify((await harness.snapshot(db, true))['positions']);
       await eventually(
-        async () => ((await positions(replay)) === (await positions(first)) ? true : undefined),
+        async () => ((await positions(replay)) === (await positions(projected)) ? true : undefined),
         60_000,
         'the replay to reach the same positions',
       );
-      assert.deepEqual(await snapshot(replay, true), await snapshot(first, true));
+      assert.deepEqual(await harness.snapshot(replay, true), await harness.snapshot(projected, true));
     });
   });
 });

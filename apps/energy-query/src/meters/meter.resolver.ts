@@ -31,7 +31,7 @@ export class MeterResolver {
     const caller = await this.auth.callerOf(context);
     if (!UUID_PATTERN.test(id)) throw notFound('meter');
     const minVersion = this.tokenVersion(consistencyTokenOf(context, consistency), id);
-    const meter = await this.runtime.router.read(async (db) => {
+    const meter = await this.runtime.readSide.router.read(async (db) => {
       if (minVersion > 0)
         await waitForMeterVersion(db, id, minVersion, this.runtime.config.consistencyWaitMs);
       return findMeter(db, id);
@@ -43,7 +43,7 @@ export class MeterResolver {
   @Query('myMeters')
   async myMeters(@Context() context: GraphQLContext): Promise<MeterView[]> {
     const caller = await this.auth.callerOf(context);
-    return this.runtime.router.read((db) => metersOwnedBy(db, caller.userId, MY_METERS_LIMIT));
+    return this.runtime.readSide.router.read((db) => metersOwnedBy(db, caller.userId, MY_METERS_LIMIT));
   }
 
   @ResolveField('owner')
@@ -70,7 +70,7 @@ export class MeterResolver {
     ].join('|');
     const cached = await this.runtime.cache.get<ConsumptionPage>(meter.id, field, minVersion);
     if (cached) return cached;
-    const page = await this.runtime.router.read(async (db) => {
+    const page = await this.runtime.readSide.router.read(async (db) => {
       // Same database as the read below: the page reflects at least what the meter showed.
       await waitForMeterVersion(db, meter.id, minVersion, this.runtime.config.consistencyWaitMs);
       return readConsumption(db, meter, args);
@@ -82,7 +82,7 @@ export class MeterResolver {
   @ResolveReference()
   async resolveReference(reference: { id: string }): Promise<MeterView | null> {
     if (!UUID_PATTERN.test(reference.id)) return null;
-    return this.runtime.router.read((db) => findMeter(db, reference.id));
+    return this.runtime.readSide.router.read((db) => findMeter(db, reference.id));
   }
 
   /** The version a token asks for; tokens of other objects ask for nothing here. */

@@ -1,67 +1,26 @@
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { deadLetterTopic, EnergyEventTypes, EventEnvelope } from '@voltstream/contracts';
-import {
-  createDataSource,
-  ensureTopics,
-  EventPublisher,
-  JsonLogger,
-  migrate,
-  newEnvelope,
-  ProjectionRunner,
-} from '@voltstream/platform';
-import { createScratchDatabase, eventually, ScratchDatabase, testSettings } from '@voltstream/testing';
-import { Kafka, logLevel } from 'kafkajs';
+import { EnergyEventTypes, EventEnvelope } from '@voltstream/contracts';
+import { newEnvelope } from '@voltstream/platform';
+import { ReadModelHarness } from '@voltstream/platform/testing';
+import { eventually } from '@voltstream/testing';
 import { DataSource } from 'typeorm';
 import { ReadModel1732300000000 } from '../migrations/1732300000000-read-model';
 import { PartitionReadings1732400000000 } from '../migrations/1732400000000-partition-readings';
-import { EnergyProjection, EnergyProjectionResult } from './energy-projection';
+import { EnergyProjection } from './energy-projection';
 
-const settings = testSettings();
-const kafka = new Kafka({
-  clientId: 'energy-projection-test',
-  brokers: settings.kafkaBrokers,
-  logLevel: logLevel.NOTHING,
-});
-const logger = new JsonLogger('energy-projection-test', 'error');
-const scratch: ScratchDatabase[] = [];
-const sources: DataSource[] = [];
-
-async function readModelDatabase(): Promise<DataSource> {
-  const db = await createScratchDatabase(settings.databaseUrl, 'energy_read_test');
-  scratch.push(db);
-  const source = createDataSource({
-    url: db.url,
-    database: db.name,
-    applicationName: 'energy-projection-test',
-    poolSize: 4,
-    connectTimeoutMs: 3000,
-    statementTimeoutMs: 10_000,
-    migrations: [ReadModel1732300000000, PartitionReadings1732400000000],
-  });
-  await source.initialize();
-  await migrate(source, 'energy-projection-test');
-  sources.push(source);
-  return source;
-}
-
-/** Everything a read model holds, in a stable order, for equality checks. */
-async function snapshot(db: DataSource, withPositions = false): Promise<Record<string, unknown[]>> {
-  const tables: Record<string, string> = {
+const harness = new ReadModelHarness({
+  name: 'energy',
+  migrations: [ReadModel1732300000000, PartitionReadings1732400000000],
+  tables: {
     meters: 'SELECT * FROM meters ORDER BY id',
     readings: 'SELECT meter_id, at, wh FROM readings ORDER BY meter_id, at',
     hourly: 'SELECT * FROM consumption_hourly ORDER BY meter_id, bucket_start',
     daily:
       'SELECT meter_id, local_date::text, bucket_start, bucket_end, wh, readings FROM consumption_daily ORDER BY meter_id, local_date',
-  };
-  if (withPositions)
-    tables['positions'] =
-      'SELECT projection, topic, partition, next_offset FROM projection_positions ORDER BY partition';
-  const result: Record<string, unknown[]> = {};
-  for (const [name, sql] of Object.entries(tables)) result[name] = await db.query(sql);
-  return result;
-}
+  },
+});
 
 /** A meter's history: registration, then readings batches arriving late and out of time order. */
 function meterHistory(meterId = randomUUID()): EventEnvelope[] {
@@ -111,13 +70,10 @@ const asConsumed = (envelopes: EventEnvelope[]) =>
   envelopes.map((envelope, i) => ({ envelope, topic: 'energy.events', partition: 0, offset: String(i) }));
 
 describe('energy read-model projection', () => {
-  after(async () => {
-    for (const source of sources) await source.destroy();
-    for (const db of scratch) await db.drop();
-  });
+  after(() => harness.close());
 
   it('keeps hourly, daily and raw totals equal to the watt-hour, late readings included', async () => {
-    const db = await readModelDatabase();
+    const db = await harness.database();
     const history = meterHistory();
     await db.transaction((tx) => new EnergyProjection().apply(asConsumed(history), tx));
     const [totals] = await db.query<{ raw: string; hourly: string; daily: string }[]>(`SELECT
@@ -146,93 +102,51 @@ describe('energy read-model projection', () => {
   });
 
   it('leaves the same read model when the same events are applied twice, together or one by one', async () => {
-    const db = await readModelDatabase();
+    const db = await harness.database();
     const history = [...meterHistory(), ...meterHistory()];
     const projection = new EnergyProjection();
     await db.transaction((tx) => projection.apply(asConsumed(history), tx));
-    const once = await snapshot(db);
+    const once = await harness.snapshot(db);
     await db.transaction((tx) => projection.apply(asConsumed(history), tx));
     for (const event of asConsumed(history)) await db.transaction((tx) => projection.apply([event], tx));
-    assert.deepEqual(await snapshot(db), once);
+    assert.deepEqual(await harness.snapshot(db), once);
   });
 
   describe('through Kafka', () => {
-    const topic = `test.energy.${randomBytes(4).toString('hex')}`;
-    const publisher = new EventPublisher(kafka);
+    const topic = harness.topic();
     const histories = [meterHistory(), meterHistory(), meterHistory()];
-    const runners: ProjectionRunner<EnergyProjectionResult>[] = [];
+    let projected: DataSource;
 
-    const runInto = async (db: DataSource, groupId: string) => {
-      const runner = new ProjectionRunner({
-        kafka,
-        groupId,
-        topic,
-        projection: new EnergyProjection(),
-        dataSource: db,
-        deadLetters: publisher,
-        logger,
-        attempts: 2,
-      });
-      runners.push(runner);
-      await runner.start();
-      return runner;
-    };
     const lastVersions = async (db: DataSource) =>
       (await db.query<{ n: string }[]>('SELECT count(*)::text AS n FROM meters WHERE version = 4'))[0].n;
 
     before(async () => {
-      await ensureTopics(kafka, [
-        { topic, partitions: 3 },
-        { topic: deadLetterTopic(topic), partitions: 1 },
-      ]);
-      const messages = (envelopes: EventEnvelope[]) =>
-        envelopes.map((e) => ({ topic, key: e.aggregateId, value: JSON.stringify(e) }));
-      await publisher.publish(messages(histories.map((h) => h.slice(0, 2)).flat()));
+      await topic.create();
+      await topic.publish(histories.map((h) => h.slice(0, 2)).flat());
       // A poison message in the middle of the first meter's partition: not even JSON.
-      await publisher.publish([{ topic, key: histories[0][0].aggregateId, value: '{"this is": not json' }]);
-      await publisher.publish(messages(histories.map((h) => h.slice(2)).flat()));
+      await topic.publishRaw(histories[0][0].aggregateId, '{"this is": not json');
+      await topic.publish(histories.map((h) => h.slice(2)).flat());
     });
 
-    after(async () => {
-      for (const runner of runners) await runner.stop();
-      await publisher.disconnect();
-      const admin = kafka.admin();
-      await admin.connect();
-      await admin.deleteTopics({ topics: [topic, deadLetterTopic(topic)] }).catch(() => undefined);
-      await admin.disconnect();
-    });
+    after(() => topic.delete());
 
     it('parks a poison message in the dead-letter topic and projects the messages after it', async () => {
-      const db = await readModelDatabase();
-      await runInto(db, `${topic}.a`);
+      projected = await harness.database();
+      await topic.runInto(projected, 'a', new EnergyProjection());
       await eventually(
-        async () => ((await lastVersions(db)) === '3' ? true : undefined),
+        async () => ((await lastVersions(projected)) === '3' ? true : undefined),
         60_000,
         'all three meters at version 4',
       );
-      const dlq = kafka.consumer({ groupId: `${topic}.dlq-reader`, maxWaitTimeInMs: 100 });
-      const parked: { value: string; error: string }[] = [];
-      await dlq.connect();
-      await dlq.subscribe({ topic: deadLetterTopic(topic), fromBeginning: true });
-      await dlq.run({
-        eachMessage: async ({ message }) => {
-          parked.push({
-            value: message.value!.toString(),
-            error: message.headers?.['dlq-error']?.toString() ?? '',
-          });
-        },
-      });
-      await eventually(async () => (parked.length > 0 ? true : undefined), 30_000, 'the dead letter');
-      await dlq.disconnect();
+      const parked = await topic.deadLetters();
       assert.equal(parked.length, 1);
       assert.equal(parked[0].value, '{"this is": not json');
       assert.match(parked[0].error, /JSON/);
     });
 
     it('rebuilds an identical read model when replayed from offset 0 into a fresh database', async () => {
-      const first = sources[sources.length - 1];
-      const replica = await readModelDatabase();
-      await runInto(replica, `${topic}.replay`);
+      const replica = await harness.database();
+      await topic.runInto(replica, 'replay', new EnergyProjection());
       await eventually(
         async () => ((await lastVersions(replica)) === '3' ? true : undefined),
         60_000,
@@ -240,13 +154,14 @@ describe('energy read-model projection', () => {
       );
       await eventually(
         async () =>
-          JSON.stringify(await snapshot(replica, true)) === JSON.stringify(await snapshot(first, true))
+          JSON.stringify(await harness.snapshot(replica, true)) ===
+          JSON.stringify(await harness.snapshot(projected, true))
             ? true
             : undefined,
         10_000,
         'identical read models',
       );
-      assert.deepEqual(await snapshot(replica, true), await snapshot(first, true));
+      assert.deepEqual(await harness.snapshot(replica, true), await harness.snapshot(projected, true));
     });
   });
 });

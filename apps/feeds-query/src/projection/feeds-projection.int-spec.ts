@@ -1,24 +1,11 @@
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import {
-  deadLetterTopic,
-  EventEnvelope,
-  IDENTITY_AGGREGATE,
-  IdentityEventTypes,
-} from '@voltstream/contracts';
+import { EventEnvelope, IDENTITY_AGGREGATE, IdentityEventTypes } from '@voltstream/contracts';
 import { decayedScore, TRENDING_HALF_LIFE_HOURS, TrendWindow } from '@voltstream/feeds';
-import {
-  createDataSource,
-  ensureTopics,
-  EventPublisher,
-  JsonLogger,
-  migrate,
-  newEnvelope,
-  ProjectionRunner,
-} from '@voltstream/platform';
-import { createScratchDatabase, eventually, ScratchDatabase, testSettings } from '@voltstream/testing';
-import { Kafka, logLevel } from 'kafkajs';
+import { newEnvelope } from '@voltstream/platform';
+import { ReadModelHarness } from '@voltstream/platform/testing';
+import { eventually } from '@voltstream/testing';
 import { DataSource } from 'typeorm';
 import { DEFAULT_FEED_RULES, FeedRules } from '../config';
 import { feedPage } from '../feed/feed-reads';
@@ -28,56 +15,27 @@ import { trendingCourseIds } from '../trending/trending-reads';
 import { FeedsProjection } from './feeds-projection';
 import { UsersProjection } from './users-projection';
 
-const settings = testSettings();
-const logger = new JsonLogger('feeds-projection-test', 'error');
-const scratch: ScratchDatabase[] = [];
-const sources: DataSource[] = [];
-
-async function readModelDatabase(): Promise<DataSource> {
-  const db = await createScratchDatabase(settings.databaseUrl, 'feeds_read_test');
-  scratch.push(db);
-  const source = createDataSource({
-    url: db.url,
-    database: db.name,
-    applicationName: 'feeds-projection-test',
-    poolSize: 4,
-    connectTimeoutMs: 3000,
-    statementTimeoutMs: 10_000,
-    migrations: [FeedsReadModel1733200000000],
-  });
-  await source.initialize();
-  await migrate(source, 'feeds-projection-test');
-  sources.push(source);
-  return source;
-}
-
-const TABLES: Record<string, string> = {
-  versions: 'SELECT * FROM aggregate_versions ORDER BY aggregate_type, aggregate_id',
-  courses: 'SELECT id, author_id, title, summary, tags, published_at, search::text FROM courses ORDER BY id',
-  lessons: 'SELECT * FROM lessons ORDER BY course_id, position',
-  stats: 'SELECT * FROM course_stats ORDER BY course_id',
-  enrollments: 'SELECT * FROM enrollments ORDER BY user_id, course_id',
-  achievements: 'SELECT * FROM achievements ORDER BY user_id, code',
-  follows: 'SELECT * FROM follows ORDER BY follower_id, followee_id',
-  counts: 'SELECT * FROM follow_counts ORDER BY user_id',
-  users: 'SELECT * FROM users ORDER BY id',
-  activities: 'SELECT * FROM activities ORDER BY id',
-  feeds: 'SELECT * FROM feed_items ORDER BY owner_id, at, activity_id',
-  trend: `SELECT trend_window, course_id, generation, trim_scale(current_score)::text AS current_score,
-            trim_scale(previous_score)::text AS previous_score, score
-          FROM course_trend ORDER BY trend_window, course_id`,
-};
-
-/** Everything the read model holds, in a stable order, for equality checks. */
-async function snapshot(db: DataSource, withPositions = false): Promise<Record<string, unknown[]>> {
-  const tables = { ...TABLES };
-  if (withPositions)
-    tables['positions'] =
-      'SELECT projection, topic, partition, next_offset FROM projection_positions ORDER BY projection, partition';
-  const result: Record<string, unknown[]> = {};
-  for (const [name, sql] of Object.entries(tables)) result[name] = await db.query(sql);
-  return result;
-}
+const harness = new ReadModelHarness({
+  name: 'feeds',
+  migrations: [FeedsReadModel1733200000000],
+  tables: {
+    versions: 'SELECT * FROM aggregate_versions ORDER BY aggregate_type, aggregate_id',
+    courses:
+      'SELECT id, author_id, title, summary, tags, published_at, search::text FROM courses ORDER BY id',
+    lessons: 'SELECT * FROM lessons ORDER BY course_id, position',
+    stats: 'SELECT * FROM course_stats ORDER BY course_id',
+    enrollments: 'SELECT * FROM enrollments ORDER BY user_id, course_id',
+    achievements: 'SELECT * FROM achievements ORDER BY user_id, code',
+    follows: 'SELECT * FROM follows ORDER BY follower_id, followee_id',
+    counts: 'SELECT * FROM follow_counts ORDER BY user_id',
+    users: 'SELECT * FROM users ORDER BY id',
+    activities: 'SELECT * FROM activities ORDER BY id',
+    feeds: 'SELECT * FROM feed_items ORDER BY owner_id, at, activity_id',
+    trend: `SELECT trend_window, course_id, generation, trim_scale(current_score)::text AS current_score,
+              trim_scale(previous_score)::text AS previous_score, score
+            FROM course_trend ORDER BY trend_window, course_id`,
+  },
+});
 
 const project = (db: DataSource, events: readonly EventEnvelope[], rules: FeedRules = DEFAULT_FEED_RULES) =>
   db.transaction((tx) => new FeedsProjection(rules).apply(asConsumed(events), tx));
@@ -111,13 +69,10 @@ function community(start?: Date) {
 }
 
 describe('feeds read-model projection', () => {
-  after(async () => {
-    for (const source of sources) await source.destroy();
-    for (const db of scratch) await db.drop();
-  });
+  after(() => harness.close());
 
   it('projects courses, progress, counts and achievements, and fans activities out to followers', async () => {
-    const db = await readModelDatabase();
+    const db = await harness.database();
     const { history, ada, bob, cyd, heat, solar } = community();
     const result = await project(db, history.events);
 
@@ -165,14 +120,14 @@ describe('feeds read-model projection', () => {
   });
 
   it('leaves the same read model when the same events are applied twice, together or one by one', async () => {
-    const db = await readModelDatabase();
+    const db = await harness.database();
     const { history } = community();
     await project(db, history.events);
-    const once = await snapshot(db);
+    const once = await harness.snapshot(db);
     const again = await project(db, history.events);
     assert.deepEqual(again.updates, []);
     for (const event of history.events) await project(db, [event]);
-    assert.deepEqual(await snapshot(db), once);
+    assert.deepEqual(await harness.snapshot(db), once);
   });
 
   it('gives the same read model whichever way the partitions interleave', async () => {
@@ -180,19 +135,19 @@ describe('feeds read-model projection', () => {
     const partitions = [0, 1, 2].map((p) =>
       history.events.filter((e) => parseInt(e.aggregateId.slice(0, 2), 16) % 3 === p),
     );
-    const inOrder = await readModelDatabase();
-    const byPartition = await readModelDatabase();
-    const reversed = await readModelDatabase();
+    const inOrder = await harness.database();
+    const byPartition = await harness.database();
+    const reversed = await harness.database();
     await project(inOrder, history.events);
     for (const events of partitions) await project(byPartition, events);
     for (const events of [...partitions].reverse()) for (const e of events) await project(reversed, [e]);
-    const expected = await snapshot(inOrder);
-    assert.deepEqual(await snapshot(byPartition), expected);
-    assert.deepEqual(await snapshot(reversed), expected);
+    const expected = await harness.snapshot(inOrder);
+    assert.deepEqual(await harness.snapshot(byPartition), expected);
+    assert.deepEqual(await harness.snapshot(reversed), expected);
   });
 
   it('backfills the followee’s newest activities on follow, and unfollowing removes all of them', async () => {
-    const db = await readModelDatabase();
+    const db = await harness.database();
     const history = new FeedsHistory();
     const [ada, bob] = [randomUUID(), randomUUID()];
     const posts = [1, 2, 3, 4].map((n) => history.post(bob, `post ${n}`));
@@ -210,7 +165,7 @@ describe('feeds read-model projection', () => {
   });
 
   it('keeps a celebrity’s activities out of followers’ rows, and their feed still shows them', async () => {
-    const db = await readModelDatabase();
+    const db = await harness.database();
     const history = new FeedsHistory();
     const [star, ada, bob] = [randomUUID(), randomUUID(), randomUUID()];
     const rules = { ...DEFAULT_FEED_RULES, fanOutThreshold: 1 };
@@ -231,13 +186,13 @@ describe('feeds read-model projection', () => {
     const update = result.updates.find((u) => u.message.id === starPost.id)!;
     assert.deepEqual([...update.ownerIds].sort(), [star, ada, bob].sort());
     // Under the threshold the same post would have been copied: the policy is the rules'.
-    const fannedOut = await readModelDatabase();
+    const fannedOut = await harness.database();
     await project(fannedOut, history.events);
     assert.ok((await feedOf(fannedOut, ada)).includes(starPost.id));
   });
 
   it('trims a feed to its newest rows', async () => {
-    const db = await readModelDatabase();
+    const db = await harness.database();
     const history = new FeedsHistory();
     const [ada, bob] = [randomUUID(), randomUUID()];
     history.follow(ada, bob);
@@ -252,7 +207,7 @@ describe('feeds read-model projection', () => {
   });
 
   it('ranks trending courses by decayed enrollments (1) and completions (3), per window', async () => {
-    const db = await readModelDatabase();
+    const db = await harness.database();
     const now = new Date();
     const ago = (hours: number) => new Date(now.getTime() - hours * 3_600_000);
     const history = new FeedsHistory(ago(200));
@@ -287,8 +242,8 @@ describe('feeds read-model projection', () => {
       for (const hours of hoursAgo[i])
         history.enroll(randomUUID(), course, new Date(now.getTime() - hours * 3_600_000));
     });
-    const forward = await readModelDatabase();
-    const backward = await readModelDatabase();
+    const forward = await harness.database();
+    const backward = await harness.database();
     await project(forward, history.events);
     for (const event of [...history.events].reverse().filter((e) => e.aggregateType !== 'Course')) {
       await project(backward, [event]);
@@ -297,7 +252,7 @@ describe('feeds read-model projection', () => {
       backward,
       history.events.filter((e) => e.aggregateType === 'Course'),
     );
-    assert.deepEqual((await snapshot(backward))['trend'], (await snapshot(forward))['trend']);
+    assert.deepEqual((await harness.snapshot(backward))['trend'], (await harness.snapshot(forward))['trend']);
 
     for (const window of ['DAY', 'WEEK'] as TrendWindow[]) {
       const decayed = courses.map((course, i) => ({
@@ -317,7 +272,7 @@ describe('feeds read-model projection', () => {
   });
 
   it('refuses an event filed under another aggregate', async () => {
-    const db = await readModelDatabase();
+    const db = await harness.database();
     const history = new FeedsHistory();
     const post = history.post(randomUUID(), 'hello');
     await assert.rejects(
@@ -327,7 +282,7 @@ describe('feeds read-model projection', () => {
   });
 
   it('keeps registered users, once each', async () => {
-    const db = await readModelDatabase();
+    const db = await harness.database();
     const userId = randomUUID();
     const registered = newEnvelope({
       type: IdentityEventTypes.UserRegistered,
@@ -354,30 +309,9 @@ describe('feeds read-model projection', () => {
   });
 
   describe('through Kafka', () => {
-    const kafka = new Kafka({
-      clientId: 'feeds-projection-test',
-      brokers: settings.kafkaBrokers,
-      logLevel: logLevel.NOTHING,
-    });
-    const topic = `test.feeds.${randomBytes(4).toString('hex')}`;
-    const publisher = new EventPublisher(kafka);
+    const topic = harness.topic();
     const communities = [community(), community(), community()];
-    const runners: ProjectionRunner<unknown>[] = [];
 
-    const runInto = async (db: DataSource, groupId: string) => {
-      const runner = new ProjectionRunner({
-        kafka,
-        groupId,
-        topic,
-        projection: new FeedsProjection(),
-        dataSource: db,
-        deadLetters: publisher,
-        logger,
-        attempts: 2,
-      });
-      runners.push(runner);
-      await runner.start();
-    };
     const applied = async (db: DataSource) =>
       Number(
         (
@@ -394,50 +328,39 @@ describe('feeds read-model projection', () => {
     const expectedVersions = [...newest.values()].reduce((sum, version) => sum + version, 0);
 
     before(async () => {
-      await ensureTopics(kafka, [
-        { topic, partitions: 3 },
-        { topic: deadLetterTopic(topic), partitions: 1 },
-      ]);
-      const messages = (envelopes: EventEnvelope[]) =>
-        envelopes.map((e) => ({ topic, key: e.aggregateId, value: JSON.stringify(e) }));
+      await topic.create();
       const [first, ...rest] = communities;
-      await publisher.publish(messages(first.history.events));
-      await publisher.publish([{ topic, key: first.ada, value: '{"this is": not json' }]);
-      await publisher.publish(messages(rest.flatMap((c) => c.history.events)));
+      await topic.publish(first.history.events);
+      await topic.publishRaw(first.ada, '{"this is": not json');
+      await topic.publish(rest.flatMap((c) => c.history.events));
     });
 
-    after(async () => {
-      for (const runner of runners) await runner.stop();
-      await publisher.disconnect();
-      const admin = kafka.admin();
-      await admin.connect();
-      await admin.deleteTopics({ topics: [topic, deadLetterTopic(topic)] }).catch(() => undefined);
-      await admin.disconnect();
-    });
+    after(() => topic.delete());
 
     it('moves past a poison message, and rebuilds an identical read model when replayed from offset 0', async () => {
-      const first = await readModelDatabase();
-      await runInto(first, `${topic}.a`);
+      const first = await harness.database();
+      await topic.runInto(first, 'a', new FeedsProjection());
       await eventually(
         async () => ((await applied(first)) === expectedVersions ? true : undefined),
         30_000,
         'the projection',
       );
-      const replay = await readModelDatabase();
-      await runInto(replay, `${topic}.replay`);
+      const replay = await harness.database();
+      await topic.runInto(replay, 'replay', new FeedsProjection());
       await eventually(
         async () => ((await applied(replay)) === expectedVersions ? true : undefined),
         30_000,
         'the replay',
       );
       // Partitions finish in any order: wait until the replay has read every partition as far.
-      const positions = async (db: DataSource) => JSON.stringify((await snapshot(db, true))['positions']);
+      const positions = async (db: DataSource) =>
+        JSON.stringify((await harness.snapshot(db, true))['positions']);
       await eventually(
         async () => ((await positions(replay)) === (await positions(first)) ? true : undefined),
         30_000,
         'the replay to reach the same positions',
       );
-      assert.deepEqual(await snapshot(replay, true), await snapshot(first, true));
+      assert.deepEqual(await harness.snapshot(replay, true), await harness.snapshot(first, true));
     });
   });
 });

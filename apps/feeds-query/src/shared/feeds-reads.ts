@@ -69,11 +69,11 @@ export class FeedsReads {
       try {
         return await work(pinned);
       } catch (error) {
-        if (pinned !== this.runtime.replica || error instanceof DomainError) throw error;
+        if (pinned !== this.runtime.readSide.replica || error instanceof DomainError) throw error;
         this.pinned = undefined;
       }
     }
-    return this.runtime.router.read((db) => {
+    return this.runtime.readSide.router.read((db) => {
       this.pinned = db;
       return work(db);
     });

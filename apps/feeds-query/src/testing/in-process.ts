@@ -58,8 +58,8 @@ export class InProcessFeedsQuery {
       scratch,
       `http://127.0.0.1:${address.port}/graphql`,
     );
-    const query = runtime.primary.query.bind(runtime.primary);
-    runtime.primary.query = ((...args: Parameters<typeof query>) => {
+    const query = runtime.readSide.primary.query.bind(runtime.readSide.primary);
+    runtime.readSide.primary.query = ((...args: Parameters<typeof query>) => {
       service.statements += 1;
       return query(...args);
     }) as typeof query;
@@ -72,7 +72,9 @@ export class InProcessFeedsQuery {
   }
 
   async project(events: readonly EventEnvelope[]): Promise<void> {
-    await this.runtime.primary.transaction((tx) => this.runtime.projection.apply(asConsumed(events), tx));
+    await this.runtime.readSide.primary.transaction((tx) =>
+      this.runtime.projection.apply(asConsumed(events), tx),
+    );
   }
 
   /** Registers users with the read model as identity.UserRegistered would. */
@@ -93,7 +95,9 @@ export class InProcessFeedsQuery {
         },
       }),
     );
-    await this.runtime.primary.transaction((tx) => new UsersProjection().apply(asConsumed(events), tx));
+    await this.runtime.readSide.primary.transaction((tx) =>
+      new UsersProjection().apply(asConsumed(events), tx),
+    );
   }
 
   ask<T = Record<string, unknown>>(

@@ -1,0 +1,154 @@
+import { deadLetterTopic } from '@voltstream/contracts';
+import { Kafka } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { KafkaConfig } from '../config/service-config';
+import { ProbeResult, Readiness } from '../health/readiness';
+import { retryUntilDone } from '../lifecycle/retry';
+import { JsonLogger } from '../logging/json-logger';
+import { ServiceMetrics } from '../metrics/service-metrics';
+import { EventPublisher } from './event-publisher';
+import { createKafka, ensureTopics } from './kafka-client';
+import { Projection } from './projection';
+import { ProjectionRunner } from './projection-runner';
+
+/** How long a consumer may stay unjoined (booting, rebalancing) before readiness turns red. */
+export const CONSUMER_GRACE_MS = 60_000;
+
+export interface ProjectionConsumersOptions {
+  kafka: KafkaConfig;
+  /** Where the projections write: each batch in one transaction with its position. */
+  dataSource: DataSource;
+  logger: JsonLogger;
+  metrics: ServiceMetrics;
+  readiness: Readiness;
+}
+
+export interface ConsumedProjection<T> {
+  topic: string;
+  groupId: string;
+  projection: Projection<T>;
+  /** Partitions `topic` is created with when it does not exist yet; its dead-letter twin gets 1. */
+  partitions: number;
+  fromBeginning?: boolean;
+  /**
+   * The readiness probe that shows this consumer. A probe of its own shows the consumer's
+   * state; consumers that name the same probe share it, each shown under its topic.
+   */
+  probe: string;
+}
+
+type Runner = Pick<ProjectionRunner<unknown>, 'start' | 'stop' | 'consumerState'>;
+
+interface Consumer {
+  topic: string;
+  partitions: number;
+  runner: Runner;
+}
+
+/**
+ * The projections a service runs from Kafka into one of its databases, with the dead-letter
+ * publisher they share. Each gets the standard metrics and a readiness probe, and starts in the
+ * background (topics created first), so the service serves while Kafka is still away.
+ */
+export class ProjectionConsumers {
+  private readonly kafka: Kafka;
+  private readonly deadLetters: EventPublisher;
+  private readonly consumers: Consumer[] = [];
+  private readonly probes = new Map<string, Consumer[]>();
+  private stopped = false;
+
+  constructor(private readonly options: ProjectionConsumersOptions) {
+    this.kafka = createKafka(options.kafka, options.logger);
+    this.deadLetters = new EventPublisher(this.kafka);
+  }
+
+  /** Adds a projection; it starts with `start()`. */
+  add<T>(spec: ConsumedProjection<T>): ProjectionRunner<T> {
+    const { metrics } = this.options;
+    const name = spec.projection.name;
+    const runner = new ProjectionRunner<T>({
+      kafka: this.kafka,
+      groupId: spec.groupId,
+      topic: spec.topic,
+      projection: spec.projection,
+      fromBeginning: spec.fromBeginning,
+      dataSource: this.options.dataSource,
+      deadLetters: this.deadLetters,
+      logger: this.options.logger,
+      onApplied: (events) => {
+        const now = Date.now();
+        metrics.eventsApplied.inc({ projection: name }, events.length);
+        for (const { envelope } of events) {
+          metrics.projectionLag.observe({ projection: name }, (now - Date.parse(envelope.occurredAt)) / 1000);
+        }
+      },
+      onLag: (partition, lag) =>
+        metrics.consumerLag.set({ projection: name, partition: String(partition) }, lag),
+    });
+    const consumer = { topic: spec.topic, partitions: spec.partitions, runner };
+    this.consumers.push(consumer);
+    this.addToProbe(spec.probe, consumer);
+    return runner;
+  }
+
+  /** Starts every consumer in the background, each retried until Kafka lets it join. */
+  start(): void {
+    for (const { topic, partitions, runner } of this.consumers) {
+      void retryUntilDone(
+        async () => {
+          await ensureTopics(this.kafka, [
+            { topic, partitions },
+            { topic: deadLetterTopic(topic), partitions: 1 },
+          ]);
+          await runner.start();
+        },
+        {
+          isCancelled: () => this.stopped,
+          onError: (error, attempt) =>
+            this.options.logger.event('warn', 'projector cannot start yet', {
+              topic,
+              error: String(error),
+              attempt,
+            }),
+        },
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const { runner } of this.consumers) await runner.stop();
+    await this.deadLetters.disconnect();
+  }
+
+  private addToProbe(probe: string, consumer: Consumer): void {
+    const shared = this.probes.get(probe);
+    if (shared) {
+      shared.push(consumer);
+      return;
+    }
+    const consumers = [consumer];
+    this.probes.set(probe, consumers);
+    this.options.readiness.add({
+      name: probe,
+      check: async () => {
+        if (consumers.length === 1) return stateOf(consumers[0].runner);
+        const details: Record<string, unknown> = {};
+        let up = true;
+        for (const { topic, runner } of consumers) {
+          const result = stateOf(runner);
+          up &&= result.up;
+          details[topic] = result.details;
+        }
+        return { up, details };
+      },
+    });
+  }
+}
+
+/** Up once joined, and while starting within the grace period. */
+function stateOf(runner: Runner): ProbeResult {
+  const { state, sinceMs } = runner.consumerState();
+  const up = state === 'joined' || (state === 'starting' && sinceMs < CONSUMER_GRACE_MS);
+  return { up, details: { consumer: state, forMs: sinceMs } };
+}

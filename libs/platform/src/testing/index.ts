@@ -1,0 +1,2 @@
+// Test helpers that need platform code; imported as @voltstream/platform/testing, by tests only.
+export * from './read-model-harness';
