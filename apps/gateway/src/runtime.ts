@@ -40,6 +40,14 @@ export class GatewayRuntime implements Stoppable {
     this.redis = createRedis(config.redis, 'gateway:limits');
     this.loginThrottle = new LoginThrottle(this.redis, config.loginLimits);
     this.rateLimiter = new RateLimiter(this.redis, config.rateLimits);
+    // Not ready until the limiter's Redis has connected once, so the first requests after a
+    // start are counted too; a later outage fails open (logged) instead of taking the API down.
+    let limiterConnected = false;
+    this.redis.once('ready', () => (limiterConnected = true));
+    this.readiness.add({
+      name: 'rate-limits',
+      check: async () => ({ up: limiterConnected, details: { redis: this.redis.status } }),
+    });
     this.persistedQueries = persistedQueries(config.persistedQueries, this.redis);
     // A subscriber waits for Redis to come back rather than failing fast like a cache does.
     const subscriber = new Redis(config.redis.url, {
