@@ -48,10 +48,20 @@ function cmdline(pid) {
 }
 
 function totalCpu() {
-  const [line] = readFileSync('/proc/stat', 'utf8').split('\n');
-  const values = line.trim().split(/\s+/).slice(1).map(Number);
+  const lines = readFileSync('/proc/stat', 'utf8').split('\n');
+  const values = lines[0].trim().split(/\s+/).slice(1).map(Number);
   const idle = values[3] + (values[4] ?? 0);
-  return { total: values.reduce((sum, v) => sum + v, 0), idle, steal: values[7] ?? 0 };
+  const cpus = lines.filter((line) => /^cpu\d+ /.test(line)).length;
+  // guest time is already counted in user time
+  const total = values.slice(0, 8).reduce((sum, v) => sum + v, 0);
+  return { total, idle, steal: values[7] ?? 0, cpus };
+}
+
+/** Processes the harness started itself (e.g. a spawned gateway), by pid: their own CPU group. */
+const namedProcesses = new Map();
+export function nameProcess(pid, group) {
+  namedProcesses.set(pid, group);
+  return () => namedProcesses.delete(pid);
 }
 
 export class CpuSampler {
@@ -62,6 +72,7 @@ export class CpuSampler {
   }
 
   groupOf(pid, stat) {
+    if (namedProcesses.has(pid)) return namedProcesses.get(pid);
     if (this.groups.has(pid)) return this.groups.get(pid);
     let group = 'other';
     const app = cmdline(pid).match(/dist\/apps\/([\w-]+)\/src\/main\.js/);
@@ -119,9 +130,16 @@ export class CpuSampler {
     const total = last.machine.total - this.first.machine.total;
     const idle = last.machine.idle - this.first.machine.idle;
     const steal = last.machine.steal - this.first.machine.steal;
+    // Busy time no live process accounts for: processes that started and exited within the run
+    // (e.g. a compiler run by someone else) and interrupt handling.
+    const cpuCount = last.machine.cpus || 1;
+    const busyPctOfOneCore = total > 0 ? ((total - idle - steal) / total) * 100 * cpuCount : 0;
+    const attributed =
+      ([...sums.values()].reduce((sum, ticks) => sum + ticks, 0) / CLOCK_TICKS / seconds) * 100;
     return {
       groups,
       otherTop,
+      unattributedPct: Math.max(0, Math.round(busyPctOfOneCore - attributed)),
       machineBusyPct: total > 0 ? Math.round(((total - idle) / total) * 100) : null,
       // CPU the hypervisor gave to other guests: when high, every number here is unreliable.
       stealPct: total > 0 ? Math.round((steal / total) * 100) : null,

@@ -69,6 +69,8 @@ export function markdown(report) {
     lines.push('', '## Gateway against the same work done directly', '');
     for (const c of report.comparisons) lines.push(`- ${c.text}`);
   }
+  // Suite-specific sections (e.g. a concurrency curve): { title, lines[] } of Markdown.
+  for (const section of report.sections ?? []) lines.push('', `## ${section.title}`, '', ...section.lines);
   lines.push('', '## Scenarios', '');
   for (const r of report.results) lines.push(`- **${r.scenario}**: ${r.description}`);
   lines.push('', '## Where the CPU went (% of one core, averaged over the measured run)', '');
@@ -85,8 +87,12 @@ export function markdown(report) {
       ? ` (other: ${r.cpu.otherTop.map((o) => `${o.comm} ${o.pct}%`).join(', ')})`
       : '';
     const steal = r.cpu.stealPct ? `, ${r.cpu.stealPct}% stolen by the hypervisor` : '';
+    const unattributed =
+      r.cpu.unattributedPct >= 10
+        ? `; unattributed ${r.cpu.unattributedPct}% (processes that exited during the run, interrupts)`
+        : '';
     lines.push(
-      `- ${r.scenario}: machine ${r.cpu.machineBusyPct}% busy (all ${env.cpus} CPUs${steal}); ${groups}${other}`,
+      `- ${r.scenario}: machine ${r.cpu.machineBusyPct}% busy (all ${env.cpus} CPUs${steal}); ${groups}${other}${unattributed}`,
     );
   }
   const failing = report.results.filter((r) => r.errors.total > 0);

@@ -1,5 +1,6 @@
 // The shared runner: HTTP load through autocannon, concurrent loops for work that is not HTTP
-// (plain SQL), latency statistics, CPU accounting per process and budget verdicts.
+// (plain SQL), scenarios measured in turns (runInterleaved), latency statistics, CPU accounting
+// per process and budget verdicts.
 import autocannon from 'autocannon';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -51,9 +52,11 @@ function sampleError(errors, text) {
 
 /**
  * Runs one HTTP scenario: a warm-up run whose numbers are discarded, then the measured run.
- * scenario: { name, description, url, connections, headers, body | nextBody(), warmupSec, durationSec }
+ * scenario: { name, description, url, connections, headers, body | nextBody(), warmupSec, durationSec,
+ *             method?, path? }
  * `nextBody` builds each request's body (e.g. a different variable per request); otherwise the
- * same `body` is sent every time. A 2xx answer whose body carries `"errors"` counts as a
+ * same `body` is sent every time. `method` defaults to POST; `path` (with a query string, for a
+ * GraphQL GET) to the URL's path. A 2xx answer whose body carries `"errors"` counts as a
  * GraphQL error.
  */
 export async function runHttp(scenario) {
@@ -85,15 +88,26 @@ export async function runHttp(scenario) {
     latencyMs: latencyStats(latencies),
     errors,
     metrics: {},
+    // Response bytes read (headers included), from autocannon's throughput counter.
+    bytesReceived: result.throughput?.total ?? null,
     cpu: cpuUsage,
   };
+}
+
+/**
+ * Load whose numbers are discarded, e.g. to bring a freshly started process to the same JIT
+ * state as one that already served other scenarios. Takes the same scenario as runHttp.
+ */
+export async function warmUp(scenario, seconds) {
+  progress(`${scenario.name}: priming ${seconds} s with ${scenario.connections} connections`);
+  await autocannonRun(scenario, seconds, null);
 }
 
 function autocannonRun(scenario, durationSec, record) {
   return new Promise((resolve, reject) => {
     const request = {
-      method: 'POST',
-      path: new URL(scenario.url).pathname,
+      method: scenario.method ?? 'POST',
+      path: scenario.path ?? new URL(scenario.url).pathname,
       headers: scenario.headers,
       body: scenario.body,
       onResponse: (status, body) => {
@@ -187,6 +201,117 @@ async function loop(concurrency, durationSec, op, record) {
   };
   await Promise.all(Array.from({ length: concurrency }, (_, index) => worker(index)));
   return (performance.now() - started) / 1000;
+}
+
+/**
+ * Runs several scenarios (runHttp-style, or runLoop-style with `op` and `concurrency`) in turns:
+ * each is warmed up once, then measured in `rounds` slices of durationSec / rounds, round robin,
+ * and the slices are added up. Background load that comes and goes (a shared machine) then hits
+ * every scenario alike, so their ratios hold even when absolute numbers are disturbed.
+ * Returns one result per scenario, in the shape runHttp/runLoop return, plus `rounds`.
+ */
+export async function runInterleaved(scenarios, { rounds }) {
+  const isLoop = (s) => typeof s.op === 'function';
+  const width = (s) => (isLoop(s) ? s.concurrency : s.connections);
+  for (const s of scenarios) {
+    if (!(s.warmupSec > 0)) continue;
+    progress(`${s.name}: warm-up ${s.warmupSec} s with ${width(s)} ${isLoop(s) ? 'workers' : 'connections'}`);
+    if (isLoop(s)) await loop(s.concurrency, s.warmupSec, s.op, null);
+    else await autocannonRun(s, s.warmupSec, null);
+  }
+  const acc = scenarios.map(() => ({
+    latencies: [],
+    errors: errorTally(),
+    seconds: 0,
+    requests: 0,
+    bytes: 0,
+    httpErrors: 0,
+    timeouts: 0,
+    cpu: [],
+  }));
+  for (let round = 1; round <= rounds; round += 1) {
+    for (const [index, s] of scenarios.entries()) {
+      const a = acc[index];
+      const slice = Math.max(1, Math.round(s.durationSec / rounds));
+      progress(`${s.name}: measuring ${slice} s with ${width(s)} (round ${round}/${rounds})`);
+      const record = { latencies: a.latencies, errors: a.errors };
+      const cpu = new CpuSampler();
+      cpu.start();
+      let seconds;
+      if (isLoop(s)) {
+        const before = a.latencies.length;
+        seconds = await loop(s.concurrency, slice, s.op, record);
+        a.requests += a.latencies.length - before;
+      } else {
+        const result = await autocannonRun(s, slice, record);
+        seconds = result.duration;
+        a.requests += result.requests.total;
+        a.bytes += result.throughput?.total ?? 0;
+        a.httpErrors += result.errors;
+        a.timeouts += result.timeouts;
+      }
+      a.seconds += seconds;
+      a.cpu.push({ seconds, usage: cpu.stop() });
+    }
+  }
+  return scenarios.map((s, index) => {
+    const a = acc[index];
+    const { errors } = a;
+    if (isLoop(s)) {
+      errors.total = errors.transport;
+    } else {
+      errors.transport = a.httpErrors - a.timeouts;
+      errors.timeouts = a.timeouts;
+      errors.total = errors.non2xx + errors.graphql + a.httpErrors;
+    }
+    return {
+      scenario: s.name,
+      description: s.description,
+      kind: isLoop(s) ? 'loop' : 'http',
+      ...(isLoop(s) ? {} : { url: s.url }),
+      connections: width(s),
+      rounds,
+      durationSec: Math.round(a.seconds * 100) / 100,
+      requests: a.requests,
+      rps: a.seconds > 0 ? Math.round((a.requests / a.seconds) * 10) / 10 : 0,
+      latencyMs: latencyStats(a.latencies),
+      errors,
+      metrics: {},
+      ...(isLoop(s) ? {} : { bytesReceived: a.bytes }),
+      cpu: mergeCpu(a.cpu),
+    };
+  });
+}
+
+/** Duration-weighted average of CpuSampler results. */
+function mergeCpu(parts) {
+  const usable = parts.filter((p) => p.usage);
+  const total = usable.reduce((sum, p) => sum + p.seconds, 0);
+  if (usable.length === 0 || total <= 0) return null;
+  const weighted = (read) =>
+    Math.round(usable.reduce((sum, p) => sum + (read(p.usage) ?? 0) * p.seconds, 0) / total);
+  const groups = new Map();
+  const others = new Map();
+  for (const { seconds, usage } of usable) {
+    for (const [group, pct] of Object.entries(usage.groups))
+      groups.set(group, (groups.get(group) ?? 0) + pct * seconds);
+    for (const { comm, pct } of usage.otherTop ?? [])
+      others.set(comm, (others.get(comm) ?? 0) + pct * seconds);
+  }
+  const average = (map, min) =>
+    [...map.entries()]
+      .map(([key, sum]) => [key, Math.round(sum / total)])
+      .filter(([, pct]) => pct >= min)
+      .sort((a, b) => b[1] - a[1]);
+  return {
+    groups: Object.fromEntries(average(groups, 1)),
+    otherTop: average(others, 2)
+      .slice(0, 4)
+      .map(([comm, pct]) => ({ comm, pct })),
+    unattributedPct: weighted((u) => u.unattributedPct),
+    machineBusyPct: weighted((u) => u.machineBusyPct),
+    stealPct: weighted((u) => u.stealPct),
+  };
 }
 
 // ---- budgets ---------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ export function withDatabase(url, database) {
  * The connection settings of the running local stack: explicit environment variables win,
  * else the ports of the infra profile (infra/local/profile.mjs; dev: primary 15432,
  * replica 15433, redis 16379), exactly as `npm start` hands them to the services.
+ * `identity` (IDENTITY_URL, default http://127.0.0.1:4001/graphql) is the identity subgraph.
  */
 export async function stackTargets({ gateway } = {}) {
   let infra = {};
@@ -69,12 +70,14 @@ export async function stackTargets({ gateway } = {}) {
   const targets = {
     gateway: gateway || process.env.GATEWAY_URL || 'http://127.0.0.1:4000/graphql',
     energyQuery: process.env.ENERGY_QUERY_URL || 'http://127.0.0.1:4102/graphql',
+    identity: process.env.IDENTITY_URL || 'http://127.0.0.1:4001/graphql',
     primaryServer: primary,
     replicaServer: replica,
     redis: process.env.REDIS_URL || infra.REDIS_URL,
   };
   requireLoopback(targets.gateway, '--gateway/GATEWAY_URL');
   requireLoopback(targets.energyQuery, 'ENERGY_QUERY_URL');
+  requireLoopback(targets.identity, 'IDENTITY_URL');
   requireLoopback(targets.primaryServer, 'DATABASE_URL');
   requireLoopback(targets.replicaServer, 'READ_REPLICA_URLS');
   requireLoopback(targets.redis, 'REDIS_URL');
