@@ -98,6 +98,7 @@ export async function newAdmin(targets, runId) {
     connectionString: withDatabase(targets.primaryServer, 'identity'),
     application_name: 'perf-harness',
   });
+  client.on('error', (error) => progress(`identity connection: ${error.message}`));
   await client.connect();
   try {
     await client.query(`UPDATE users SET roles = array_append(roles, 'ADMIN') WHERE id = $1`, [user.userId]);
@@ -216,6 +217,9 @@ export async function billingCommandClient(targets) {
     connectionString: withDatabase(targets.primaryServer, 'billing_command'),
     application_name: 'perf-harness',
   });
+  // A server going away (e.g. the stack stopped mid-run) fails the next query instead of
+  // crashing the harness with an unhandled 'error' event.
+  client.on('error', (error) => progress(`billing_command connection: ${error.message}`));
   await client.connect();
   return client;
 }
