@@ -41,6 +41,10 @@ const dirs = (profile) => {
 /** The environment each service boots with: infrastructure plus where its peers listen. */
 export function serviceEnv(profile, infraEnv) {
   const env = { ...process.env, ...infraEnv, HOST: '127.0.0.1', KAFKAJS_NO_PARTITIONER_WARNING: '1' };
+  // Libraries' production mode (graphql-js skips its development-only checks on every field it
+  // resolves, a measurable share of a feed page's CPU). What the API exposes is set by our own
+  // settings (GRAPHQL_MODE, introspection), not by NODE_ENV.
+  env.NODE_ENV ??= 'production';
   // Where each subgraph serves GraphQL (the sandbox is a REST peer: PAYMENT_PROVIDER_URL below).
   for (const app of APPS) {
     if (app.name !== 'gateway' && app.name !== 'payment-sandbox')

@@ -8,7 +8,7 @@ import {
   Stoppable,
 } from '@voltstream/platform';
 import { FeedsQueryConfig } from './config';
-import { FeedsReadModel1733200000000 } from './migrations/1733200000000-feeds-read-model';
+import { FEEDS_READ_MIGRATIONS } from './migrations';
 import { publishFeedUpdates } from './projection/feed-updates';
 import { FeedsProjection } from './projection/feeds-projection';
 import { UsersProjection } from './projection/users-projection';
@@ -29,7 +29,7 @@ export class FeedsQueryRuntime implements Stoppable {
     this.auth = Authenticator.fromConfig(config.auth);
     this.readSide = new ReadSide({
       config,
-      migrations: [FeedsReadModel1733200000000],
+      migrations: FEEDS_READ_MIGRATIONS,
       // A Redis outage only costs live feed updates until it is back.
       redisProbe: { name: 'redis' },
       logger,

@@ -4,7 +4,8 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { errorFormatter, ObservabilityModule, stopOnShutdown } from '@voltstream/platform';
 import { GraphQLError } from 'graphql';
 import { subgraphUrl } from './config';
-import { ForwardingDataSource, nativeFetcher } from './forwarded-headers';
+import { ForwardingDataSource } from './forwarded-headers';
+import { httpFetcher } from './http-fetcher';
 import { GatewayContext } from './limits/gateway-context';
 import { loginThrottlePlugin } from './limits/login-throttle.plugin';
 import { operationLimitsPlugin } from './limits/operation-limits.plugin';
@@ -26,6 +27,7 @@ const noPlanCache: PlanCache = {
 export class AppModule {
   static with(runtime: GatewayRuntime): DynamicModule {
     const { config, logger } = runtime;
+    const fetcher = httpFetcher(config.service.requestTimeoutMs);
     return {
       module: AppModule,
       imports: [
@@ -64,7 +66,7 @@ export class AppModule {
             buildService: ({ name, url }) =>
               new ForwardingDataSource({
                 url: subgraphUrl(config, name, url),
-                fetcher: nativeFetcher(config.service.requestTimeoutMs),
+                fetcher,
               }),
           },
         }),

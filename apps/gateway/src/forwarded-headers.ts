@@ -9,21 +9,6 @@ import { GraphQLError } from 'graphql';
 const FORWARDED = ['authorization', 'x-consistency-token', 'x-correlation-id'] as const;
 
 type FetcherResponse = Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0];
-type Fetcher = RemoteGraphQLDataSource['fetcher'];
-
-/**
- * Node's own fetch (undici, keep-alive) instead of the gateway's default make-fetch-happen,
- * whose per-request overhead was most of the gateway hop's cost; a subgraph that does not
- * answer within `timeoutMs` fails the call instead of holding the client's request.
- */
-export const nativeFetcher =
-  (timeoutMs: number): Fetcher =>
-  (url, init) => {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const given = (init as RequestInit | undefined)?.signal;
-    const signal = given ? AbortSignal.any([given, timeout]) : timeout;
-    return fetch(url, { ...(init as RequestInit), signal });
-  };
 
 export class ForwardingDataSource extends RemoteGraphQLDataSource<{ req?: RequestLike }> {
   override willSendRequest({

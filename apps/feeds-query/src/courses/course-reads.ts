@@ -4,7 +4,7 @@ import { Queryable } from '@voltstream/platform';
 import { Connection, CourseView, LessonView } from '../shared/views';
 import { decodeCourseCursor, encodeCourseCursor } from './course-cursor';
 
-interface CourseRow {
+export interface CourseRow {
   id: string;
   author_id: string;
   title: string;
@@ -15,11 +15,11 @@ interface CourseRow {
   rank?: number;
 }
 
-const COURSE_COLUMNS = `c.id::text AS id, c.author_id::text AS author_id, c.title, c.summary, c.tags,
+export const COURSE_COLUMNS = `c.id::text AS id, c.author_id::text AS author_id, c.title, c.summary, c.tags,
   c.published_at, coalesce(s.enrollment_count, 0) AS enrollment_count`;
 const FROM_COURSES = 'FROM courses c LEFT JOIN course_stats s ON s.course_id = c.id';
 
-const toView = (row: CourseRow): CourseView => ({
+export const courseView = (row: CourseRow): CourseView => ({
   id: row.id,
   authorId: row.author_id,
   title: row.title,
@@ -34,7 +34,7 @@ export async function findCourses(db: Queryable, ids: readonly string[]): Promis
     `SELECT ${COURSE_COLUMNS} ${FROM_COURSES} WHERE c.id = ANY($1::uuid[])`,
     [ids],
   );
-  return rows.map(toView);
+  return rows.map(courseView);
 }
 
 export async function lessonsOf(
@@ -116,7 +116,7 @@ export async function coursePage(db: Queryable, args: CourseFilter): Promise<Con
   const page = rows.slice(0, args.size);
   const last = page.at(-1);
   return {
-    nodes: page.map(toView),
+    nodes: page.map(courseView),
     pageInfo: {
       hasNextPage: rows.length > args.size,
       endCursor: !last

@@ -6,7 +6,7 @@ import { FeedsQueryRuntime } from '../runtime';
 import { feedsWriteOf } from '../shared/consistency';
 import { readsOf } from '../shared/feeds-reads';
 import { ActivityView, Connection, CourseView, UserRef } from '../shared/views';
-import { feedCursor, feedPage } from './feed-reads';
+import { feedCursor, FeedItem, feedPage } from './feed-reads';
 
 interface FeedArgs {
   first?: number | null;
@@ -23,15 +23,16 @@ export class FeedResolver {
 
   /** The caller's own feed: the people they follow, and themself. */
   @Query('feed')
-  async feed(@Args() args: FeedArgs, @Context() context: GraphQLContext): Promise<Connection<ActivityView>> {
+  async feed(@Args() args: FeedArgs, @Context() context: GraphQLContext): Promise<Connection<FeedItem>> {
     const caller = await this.auth.callerOf(context);
     const write = feedsWriteOf(consistencyTokenOf(context, args.consistency));
     const size = feedPageSize(args.first);
     const after = feedCursor(args.after);
     const threshold = this.runtime.config.feed.fanOutThreshold;
-    const page = await readsOf(this.runtime, context).after(write, (db) =>
-      feedPage(db, caller.userId, size, after, threshold),
-    );
+    const reads = readsOf(this.runtime, context);
+    const page = await reads.after(write, (db) => feedPage(db, caller.userId, size, after, threshold));
+    // The page's courses came with it: a nested `course` selection reads nothing more.
+    for (const item of page.nodes) if (item.course) reads.courses.prime(item.course.id, item.course);
     return { nodes: page.nodes, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
   }
 

@@ -9,7 +9,7 @@ import { eventually } from '@voltstream/testing';
 import { DataSource } from 'typeorm';
 import { DEFAULT_FEED_RULES, FeedRules } from '../config';
 import { feedPage } from '../feed/feed-reads';
-import { FeedsReadModel1733200000000 } from '../migrations/1733200000000-feeds-read-model';
+import { FEEDS_READ_MIGRATIONS } from '../migrations';
 import { asConsumed, FeedsHistory } from '../testing/feeds-history';
 import { trendingCourseIds } from '../trending/trending-reads';
 import { FeedsProjection } from './feeds-projection';
@@ -17,7 +17,7 @@ import { UsersProjection } from './users-projection';
 
 const harness = new ReadModelHarness({
   name: 'feeds',
-  migrations: [FeedsReadModel1733200000000],
+  migrations: FEEDS_READ_MIGRATIONS,
   tables: {
     versions: 'SELECT * FROM aggregate_versions ORDER BY aggregate_type, aggregate_id',
     courses:

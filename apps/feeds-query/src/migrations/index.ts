@@ -1,0 +1,5 @@
+import { FeedsReadModel1733200000000 } from './1733200000000-feeds-read-model';
+import { MostFollowed1733300000000 } from './1733300000000-most-followed';
+
+/** feeds-query's read model migrations, oldest first. */
+export const FEEDS_READ_MIGRATIONS = [FeedsReadModel1733200000000, MostFollowed1733300000000];
