@@ -315,7 +315,9 @@ export async function waitForProjection(client, end, { label, total, everyMs = 5
 const STATEMENTS = [
   [/pg_advisory_xact_lock/, 'lockUsers (advisory locks)'],
   [/INSERT INTO feed_items[\s\S]*FROM recipient|WITH fresh AS/, 'fanOut (feed_items insert)'],
-  [/DELETE FROM feed_items fi USING \(/, 'trimFeeds (cap 1000)'],
+  [/WITH dropped AS/, 'trimFeeds (cap 1000)'],
+  [/INSERT INTO feed_sizes/, 'feed sizes'],
+  [/WITH gone AS/, 'applyFollows (unfollow removes rows)'],
   [/INSERT INTO activities/, 'insertActivities'],
   [/WITH edge AS/, 'applyFollows backfill'],
   [/follows/, 'applyFollows (edges)'],
@@ -427,7 +429,8 @@ export async function runHttpAs(scenario) {
     progress(`${name}: warm-up ${warmupSec} s with ${scenario.connections} connections`);
     await cannon(scenario, warmupSec, null);
   }
-  progress(`${name}: measuring ${durationSec} s with ${scenario.connections} connections`);
+  const rate = scenario.overallRate ? ` at ${scenario.overallRate} req/s offered` : '';
+  progress(`${name}: measuring ${durationSec} s with ${scenario.connections} connections${rate}`);
   const latencies = [];
   const errors = errorTally();
   const cpu = new CpuSampler();
@@ -444,6 +447,7 @@ export async function runHttpAs(scenario) {
     kind: 'http',
     url: scenario.url,
     connections: scenario.connections,
+    offeredRps: scenario.overallRate ?? null,
     durationSec: result.duration,
     requests: completed,
     rps: Math.round((completed / result.duration) * 10) / 10,
@@ -480,6 +484,8 @@ function cannon(scenario, durationSec, record) {
       {
         url: scenario.url,
         connections: scenario.connections,
+        // An open-loop scenario offers a fixed rate (requests/s over all connections).
+        ...(scenario.overallRate ? { overallRate: scenario.overallRate } : {}),
         duration: durationSec,
         timeout: 10,
         requests: [request],

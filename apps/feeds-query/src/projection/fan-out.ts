@@ -27,6 +27,26 @@ export async function insertActivities(tx: Queryable, activities: readonly Activ
   );
 }
 
+/** Rows each feed gained (+) or lost (−) in a batch, by owner: what keeps `feed_sizes` exact. */
+export class FeedGrowth {
+  private readonly rows = new Map<string, number>();
+
+  /** Counts per owner as a statement returns them; `sign` −1 for rows it deleted. */
+  add(counts: readonly { owner_id: string; rows: number }[], sign: 1 | -1 = 1): this {
+    for (const { owner_id, rows } of counts) {
+      const owner = owner_id.toLowerCase();
+      this.rows.set(owner, (this.rows.get(owner) ?? 0) + sign * rows);
+    }
+    return this;
+  }
+
+  /** Owners in a fixed (sorted) order, so concurrent batches lock their size rows in one order. */
+  changes(): { ownerIds: string[]; deltas: number[] } {
+    const owners = [...this.rows].filter(([, delta]) => delta !== 0).sort(([a], [b]) => (a < b ? -1 : 1));
+    return { ownerIds: owners.map(([owner]) => owner), deltas: owners.map(([, delta]) => delta) };
+  }
+}
+
 /**
  * Fan-out on write (libs/feeds fanOutPolicy): an activity goes to its actor's rows, and to each
  * follower's while the actor has at most `fanOutThreshold` followers; above, followers read it
@@ -39,9 +59,10 @@ export async function fanOut(
   tx: Queryable,
   activities: readonly Activity[],
   rules: FeedRules,
-): Promise<{ deliveries: Delivery[]; stored: string[] }> {
-  if (activities.length === 0) return { deliveries: [], stored: [] };
-  const rows = await tx.query<{ activity_id: string; owner_id: string; stored: boolean }[]>(
+  growth: FeedGrowth,
+): Promise<Delivery[]> {
+  if (activities.length === 0) return [];
+  const rows = await tx.query<{ activity_id: string; owner_id: string; copied: boolean }[]>(
     `WITH fresh AS (
        SELECT a.id, a.at, a.actor_id, coalesce(c.follower_count, 0) <= $2 AS fan_out,
          (SELECT count(*) FROM (
@@ -58,40 +79,57 @@ export async function fanOut(
      copied AS (
        INSERT INTO feed_items (owner_id, at, activity_id, actor_id)
        SELECT owner_id, at, id, actor_id FROM recipient WHERE stored
-       ON CONFLICT DO NOTHING)
-     SELECT id::text AS activity_id, owner_id::text AS owner_id, stored FROM recipient`,
+       ON CONFLICT DO NOTHING
+       RETURNING owner_id, activity_id)
+     SELECT r.id::text AS activity_id, r.owner_id::text AS owner_id, c.owner_id IS NOT NULL AS copied
+     FROM recipient r LEFT JOIN copied c ON c.owner_id = r.owner_id AND c.activity_id = r.id`,
     [activities.map((a) => a.activityId), rules.fanOutThreshold, rules.followBackfill],
   );
   const owners = new Map<string, string[]>();
-  const stored = new Set<string>();
+  const copied = new Map<string, number>();
   for (const row of rows) {
     const list = owners.get(row.activity_id) ?? [];
     list.push(row.owner_id);
     owners.set(row.activity_id, list);
-    if (row.stored) stored.add(row.owner_id);
+    if (row.copied) copied.set(row.owner_id, (copied.get(row.owner_id) ?? 0) + 1);
   }
-  return {
-    deliveries: activities.map((activity) => ({
-      activity,
-      ownerIds: owners.get(activity.activityId) ?? [],
-    })),
-    stored: [...stored],
-  };
+  growth.add([...copied].map(([owner_id, count]) => ({ owner_id, rows: count })));
+  return activities.map((activity) => ({
+    activity,
+    ownerIds: owners.get(activity.activityId) ?? [],
+  }));
 }
 
-/** Keeps each of these users' feeds to its newest `feedCap` rows. */
-export async function trimFeeds(tx: Queryable, ownerIds: readonly string[], rules: FeedRules): Promise<void> {
+/**
+ * Records the batch's growth in `feed_sizes` and trims each feed that is now over `feedCap` to
+ * its newest `feedCap` rows; a feed under the cap costs one upserted row, not a count.
+ */
+export async function trimFeeds(tx: Queryable, growth: FeedGrowth, rules: FeedRules): Promise<void> {
+  const { ownerIds, deltas } = growth.changes();
   if (ownerIds.length === 0) return;
+  const sizes = await tx.query<{ owner_id: string; size: number }[]>(
+    `INSERT INTO feed_sizes AS s (owner_id, size)
+     SELECT * FROM unnest($1::uuid[], $2::int[]) ORDER BY 1
+     ON CONFLICT (owner_id) DO UPDATE SET size = s.size + EXCLUDED.size
+     RETURNING owner_id::text, size`,
+    [ownerIds, deltas],
+  );
+  const over = sizes.filter((row) => row.size > rules.feedCap).map((row) => row.owner_id);
+  if (over.length === 0) return;
   await tx.query(
-    `DELETE FROM feed_items fi USING (
-       SELECT o.owner_id, edge.at, edge.activity_id
-       FROM unnest($1::uuid[]) AS o(owner_id)
-       CROSS JOIN LATERAL (
-         SELECT at, activity_id FROM feed_items WHERE owner_id = o.owner_id
-         ORDER BY at DESC, activity_id DESC OFFSET $2 LIMIT 1) edge) oldest_dropped
-     WHERE fi.owner_id = oldest_dropped.owner_id
-       AND (fi.at, fi.activity_id) <= (oldest_dropped.at, oldest_dropped.activity_id)`,
-    [[...new Set(ownerIds)].sort(), rules.feedCap],
+    `WITH dropped AS (
+       DELETE FROM feed_items fi USING (
+         SELECT o.owner_id, edge.at, edge.activity_id
+         FROM unnest($1::uuid[]) AS o(owner_id)
+         CROSS JOIN LATERAL (
+           SELECT at, activity_id FROM feed_items WHERE owner_id = o.owner_id
+           ORDER BY at DESC, activity_id DESC OFFSET $2 LIMIT 1) edge) oldest_dropped
+       WHERE fi.owner_id = oldest_dropped.owner_id
+         AND (fi.at, fi.activity_id) <= (oldest_dropped.at, oldest_dropped.activity_id)
+       RETURNING fi.owner_id),
+     counted AS (SELECT owner_id, count(*)::int AS rows FROM dropped GROUP BY owner_id)
+     UPDATE feed_sizes s SET size = s.size - counted.rows FROM counted WHERE s.owner_id = counted.owner_id`,
+    [over.sort(), rules.feedCap],
   );
 }
 

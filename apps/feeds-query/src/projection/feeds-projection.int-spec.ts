@@ -31,6 +31,8 @@ const harness = new ReadModelHarness({
     users: 'SELECT * FROM users ORDER BY id',
     activities: 'SELECT * FROM activities ORDER BY id',
     feeds: 'SELECT * FROM feed_items ORDER BY owner_id, at, activity_id',
+    // A feed emptied by an unfollow keeps a zero row in one interleaving and none in another.
+    sizes: 'SELECT * FROM feed_sizes WHERE size <> 0 ORDER BY owner_id',
     trend: `SELECT trend_window, course_id, generation, trim_scale(current_score)::text AS current_score,
               trim_scale(previous_score)::text AS previous_score, score
             FROM course_trend ORDER BY trend_window, course_id`,
@@ -47,6 +49,15 @@ const feedOf = async (db: DataSource, userId: string) =>
       [userId],
     )
   ).map((row) => row.activity_id);
+
+/** feed_sizes, which decides which feeds get trimmed, says exactly how many rows each feed has. */
+async function assertFeedSizesExact(db: DataSource): Promise<void> {
+  const [kept, counted] = await Promise.all([
+    db.query('SELECT owner_id, size FROM feed_sizes WHERE size <> 0 ORDER BY owner_id'),
+    db.query('SELECT owner_id, count(*)::int AS size FROM feed_items GROUP BY owner_id ORDER BY owner_id'),
+  ]);
+  assert.deepEqual(kept, counted);
+}
 
 /** A small community: an author, learners who follow each other, posts, progress, an achievement. */
 function community(start?: Date) {
@@ -128,6 +139,7 @@ describe('feeds read-model projection', () => {
     assert.deepEqual(again.updates, []);
     for (const event of history.events) await project(db, [event]);
     assert.deepEqual(await harness.snapshot(db), once);
+    await assertFeedSizesExact(db);
   });
 
   it('gives the same read model whichever way the partitions interleave', async () => {
@@ -144,6 +156,7 @@ describe('feeds read-model projection', () => {
     const expected = await harness.snapshot(inOrder);
     assert.deepEqual(await harness.snapshot(byPartition), expected);
     assert.deepEqual(await harness.snapshot(reversed), expected);
+    for (const db of [inOrder, byPartition, reversed]) await assertFeedSizesExact(db);
   });
 
   it('backfills the followee’s newest activities on follow, and unfollowing removes all of them', async () => {
@@ -162,6 +175,7 @@ describe('feeds read-model projection', () => {
 
     await project(db, [history.unfollow(ada, bob)], rules);
     assert.deepEqual(await feedOf(db, ada), [followed.id]);
+    await assertFeedSizesExact(db);
   });
 
   it('keeps a celebrity’s activities out of followers’ rows, and their feed still shows them', async () => {
@@ -204,6 +218,7 @@ describe('feeds read-model projection', () => {
     const page = await db.transaction((tx) => feedPage(tx, ada, 10, null, rules.fanOutThreshold));
     assert.equal(page.nodes.length, 3);
     assert.equal(page.hasNextPage, false);
+    await assertFeedSizesExact(db);
   });
 
   it('ranks trending courses by decayed enrollments (1) and completions (3), per window', async () => {

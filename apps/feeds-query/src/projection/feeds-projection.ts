@@ -10,7 +10,7 @@ import {
   insertAchievements,
   insertCourses,
 } from './course-writes';
-import { courseTitles, fanOut, insertActivities, trimFeeds } from './fan-out';
+import { courseTitles, fanOut, FeedGrowth, insertActivities, trimFeeds } from './fan-out';
 import { FeedUpdate, feedUpdatesOf } from './feed-updates';
 import { applyFollows, FollowEvent } from './follow-writes';
 import { addTrendSignals } from './trend-writes';
@@ -85,26 +85,40 @@ export class FeedsProjection implements Projection<FeedsProjectionResult> {
 
     // Partitions are projected concurrently: a follow of B on one and B's post on another must
     // not each miss the other's uncommitted rows. A per-user lock, taken in one order, makes the
-    // later one wait and then see the earlier one's commit.
-    await lockUsers(tx, [...activities.map((a) => a.actorId), ...follows.map((f) => f.payload.followeeId)]);
+    // later one wait and then see the earlier one's commit. Activities only share their actors'
+    // locks: two batches that both carry B's activities (an enrollment and a post are keyed
+    // differently) do not race each other, only a change to who follows B does.
+    await lockUsers(tx, {
+      shared: activities.map((a) => a.actorId),
+      exclusive: follows.map((f) => f.payload.followeeId),
+    });
     await saveVersions(tx, raised);
     await insertCourses(tx, courses);
     await addEnrollmentCounts(tx, await applyEnrollments(tx, enrollments));
     await insertAchievements(tx, achievements);
     await addTrendSignals(tx, signals);
     await insertActivities(tx, activities);
-    const backfilled = await applyFollows(tx, follows, this.rules);
-    const { deliveries, stored } = await fanOut(tx, activities, this.rules);
-    await trimFeeds(tx, [...backfilled, ...stored], this.rules);
+    const growth = new FeedGrowth();
+    await applyFollows(tx, follows, this.rules, growth);
+    const deliveries = await fanOut(tx, activities, this.rules, growth);
+    await trimFeeds(tx, growth, this.rules);
     return { updates: feedUpdatesOf(deliveries, await courseTitles(tx, activities)) };
   }
 }
 
-async function lockUsers(tx: Queryable, userIds: readonly string[]): Promise<void> {
-  if (userIds.length === 0) return;
+/** Advisory locks on users, in key order; a user in both sets is locked exclusively. */
+async function lockUsers(
+  tx: Queryable,
+  users: { shared: readonly string[]; exclusive: readonly string[] },
+): Promise<void> {
+  if (users.shared.length + users.exclusive.length === 0) return;
   await tx.query(
-    `SELECT pg_advisory_xact_lock(k) FROM (
-       SELECT DISTINCT hashtextextended(id::text, 7302) AS k FROM unnest($1::uuid[]) AS id ORDER BY 1) AS locks`,
-    [userIds],
+    `SELECT CASE WHEN exclusive THEN pg_advisory_xact_lock(k) ELSE pg_advisory_xact_lock_shared(k) END
+     FROM (
+       SELECT hashtextextended(id::text, 7302) AS k, bool_or(exclusive) AS exclusive
+       FROM (SELECT id, false AS exclusive FROM unnest($1::uuid[]) AS id
+             UNION ALL SELECT id, true FROM unnest($2::uuid[]) AS id) AS wanted
+       GROUP BY 1 ORDER BY 1) AS locks`,
+    [users.shared, users.exclusive],
   );
 }

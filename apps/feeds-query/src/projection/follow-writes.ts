@@ -1,6 +1,7 @@
 import { FeedsEventTypes, FollowedEvent, UnfollowedEvent } from '@voltstream/contracts';
 import { Queryable } from '@voltstream/platform';
 import { FeedRules } from '../config';
+import { FeedGrowth } from './fan-out';
 
 export type FollowEvent = FollowedEvent | UnfollowedEvent;
 
@@ -22,14 +23,15 @@ const pairOf = (e: FollowEvent) => pairKey(e.payload.followerId, e.payload.follo
  * Unfollowing deletes the followee's rows from the follower's feed; following copies in the
  * followee's newest `followBackfill` activities and every one since the follow (those may
  * have been projected before the follow was), unless the followee is read at query time.
- * Returns the followers whose feed gained rows, for trimming.
+ * What each follower's feed gained or lost goes to `growth`, for feed_sizes and the cap.
  */
 export async function applyFollows(
   tx: Queryable,
   events: readonly FollowEvent[],
   rules: FeedRules,
-): Promise<string[]> {
-  if (events.length === 0) return [];
+  growth: FeedGrowth,
+): Promise<void> {
+  if (events.length === 0) return;
   const edges = await loadEdges(tx, events);
   for (const event of events) {
     const edge = edges.get(pairOf(event))!;
@@ -60,14 +62,19 @@ export async function applyFollows(
     );
   await addFollowCounts(tx, all);
   const cleared = all.filter((e) => e.unfollowed);
-  if (cleared.length > 0)
-    await tx.query(
-      `DELETE FROM feed_items fi USING unnest($1::uuid[], $2::uuid[]) AS e(owner_id, actor_id)
-     WHERE fi.owner_id = e.owner_id AND fi.actor_id = e.actor_id`,
+  if (cleared.length > 0) {
+    const removed = await tx.query<{ owner_id: string; rows: number }[]>(
+      `WITH gone AS (
+         DELETE FROM feed_items fi USING unnest($1::uuid[], $2::uuid[]) AS e(owner_id, actor_id)
+         WHERE fi.owner_id = e.owner_id AND fi.actor_id = e.actor_id
+         RETURNING fi.owner_id)
+       SELECT owner_id::text, count(*)::int AS rows FROM gone GROUP BY owner_id`,
       [cleared.map((e) => e.followerId), cleared.map((e) => e.followeeId)],
     );
-  if (started.length === 0) return [];
-  const backfilled = await tx.query<{ owner_id: string }[]>(
+    growth.add(removed, -1);
+  }
+  if (started.length === 0) return;
+  const backfilled = await tx.query<{ owner_id: string; rows: number }[]>(
     `WITH edge AS (
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS e(follower_id, followee_id, followed_at)),
      copied AS (
@@ -84,7 +91,7 @@ export async function applyFollows(
        WHERE coalesce(c.follower_count, 0) <= $6
        ON CONFLICT DO NOTHING
        RETURNING owner_id)
-     SELECT DISTINCT owner_id::text FROM copied`,
+     SELECT owner_id::text, count(*)::int AS rows FROM copied GROUP BY owner_id`,
     [
       started.map((e) => e.followerId),
       started.map((e) => e.followeeId),
@@ -94,7 +101,7 @@ export async function applyFollows(
       rules.fanOutThreshold,
     ],
   );
-  return backfilled.map((row) => row.owner_id);
+  growth.add(backfilled);
 }
 
 async function loadEdges(tx: Queryable, events: readonly FollowEvent[]): Promise<Map<string, Edge>> {
