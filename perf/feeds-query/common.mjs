@@ -3,6 +3,8 @@
 // gateway, feeds events produced straight to Kafka, waiting for feeds-query's projection, and an
 // autocannon run whose requests each carry their own user's token.
 import autocannon from 'autocannon';
+import { Agent, request as httpRequest } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -429,8 +431,7 @@ export async function runHttpAs(scenario) {
     progress(`${name}: warm-up ${warmupSec} s with ${scenario.connections} connections`);
     await cannon(scenario, warmupSec, null);
   }
-  const rate = scenario.overallRate ? ` at ${scenario.overallRate} req/s offered` : '';
-  progress(`${name}: measuring ${durationSec} s with ${scenario.connections} connections${rate}`);
+  progress(`${name}: measuring ${durationSec} s with ${scenario.connections} connections`);
   const latencies = [];
   const errors = errorTally();
   const cpu = new CpuSampler();
@@ -447,7 +448,6 @@ export async function runHttpAs(scenario) {
     kind: 'http',
     url: scenario.url,
     connections: scenario.connections,
-    offeredRps: scenario.overallRate ?? null,
     durationSec: result.duration,
     requests: completed,
     rps: Math.round((completed / result.duration) * 10) / 10,
@@ -457,6 +457,114 @@ export async function runHttpAs(scenario) {
     bytesReceived: result.throughput?.total ?? null,
     cpu: cpuUsage,
   };
+}
+
+/**
+ * Open loop: one request every 1/`rps` s, sent when its time comes whether or not earlier ones
+ * have answered, each timed from when it was due (so a stall shows in every request it delays).
+ * autocannon's own rate limit releases each second's requests together, which measures a queue.
+ * `next()` → `{ token, body }` as for runHttpAs; the result has runHttp's shape.
+ */
+export async function runHttpPaced(scenario) {
+  const { name, warmupSec, durationSec, rps } = scenario;
+  const agent = new Agent({ keepAlive: true });
+  try {
+    if (warmupSec > 0) {
+      progress(`${name}: warm-up ${warmupSec} s at ${rps} req/s`);
+      await paced(scenario, agent, warmupSec, null);
+    }
+    progress(`${name}: measuring ${durationSec} s at ${rps} req/s offered`);
+    const latencies = [];
+    const errors = errorTally();
+    const cpu = new CpuSampler();
+    cpu.start();
+    const { completed, seconds, bytes } = await paced(scenario, agent, durationSec, { latencies, errors });
+    const cpuUsage = cpu.stop();
+    errors.total = errors.non2xx + errors.graphql + errors.transport;
+    return {
+      scenario: name,
+      description: scenario.description,
+      kind: 'http',
+      url: scenario.url,
+      connections: null,
+      offeredRps: rps,
+      durationSec: seconds,
+      requests: completed,
+      rps: Math.round((completed / seconds) * 10) / 10,
+      latencyMs: latencyStats(latencies),
+      errors,
+      metrics: {},
+      bytesReceived: bytes,
+      cpu: cpuUsage,
+    };
+  } finally {
+    agent.destroy();
+  }
+}
+
+async function paced(scenario, agent, durationSec, record) {
+  const url = new URL(scenario.url);
+  const intervalMs = 1000 / scenario.rps;
+  const total = Math.round(durationSec * scenario.rps);
+  const started = performance.now();
+  const inFlight = [];
+  let completed = 0;
+  let bytes = 0;
+  for (let i = 0; i < total; i += 1) {
+    const due = started + i * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    const { token, body } = scenario.next();
+    inFlight.push(
+      postJson(url, agent, token, body).then(
+        ({ status, text }) => {
+          completed += 1;
+          bytes += Buffer.byteLength(text);
+          if (!record) return;
+          record.latencies.push(performance.now() - due);
+          if (status < 200 || status > 299) {
+            record.errors.non2xx += 1;
+            sampleError(record.errors, `HTTP ${status}: ${text}`);
+          } else if (text.includes('"errors"')) {
+            record.errors.graphql += 1;
+            sampleError(record.errors, text);
+          }
+        },
+        (error) => {
+          if (!record) return;
+          record.errors.transport += 1;
+          sampleError(record.errors, `request error: ${error.message}`);
+        },
+      ),
+    );
+  }
+  await Promise.all(inFlight);
+  return { completed, seconds: (performance.now() - started) / 1000, bytes };
+}
+
+function postJson(url, agent, token, body) {
+  return new Promise((resolve, reject) => {
+    const call = httpRequest(
+      url,
+      {
+        method: 'POST',
+        agent,
+        timeout: 10_000,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      },
+      (response) => {
+        const chunks = [];
+        response.on('data', (chunk) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        response.on('error', reject);
+      },
+    );
+    call.on('timeout', () => call.destroy(new Error('timed out after 10 s')));
+    call.on('error', reject);
+    call.end(body);
+  });
 }
 
 function cannon(scenario, durationSec, record) {
@@ -484,8 +592,6 @@ function cannon(scenario, durationSec, record) {
       {
         url: scenario.url,
         connections: scenario.connections,
-        // An open-loop scenario offers a fixed rate (requests/s over all connections).
-        ...(scenario.overallRate ? { overallRate: scenario.overallRate } : {}),
         duration: durationSec,
         timeout: 10,
         requests: [request],

@@ -22,6 +22,7 @@ import {
   registerUser,
   remaining,
   runHttpAs,
+  runHttpPaced,
   sample,
   StatementSampler,
   tableCounters,
@@ -63,10 +64,10 @@ const TRENDING_QUERY = '{ trendingCourses(window: DAY, first: 10) { id title enr
 
 /** feed-reads.ts feedPage, first page: the caller's rows and the celebrities they follow, with the activities and courses, in one statement. */
 const FEED_PAGE_SQL = `WITH own AS (
-    SELECT fi.activity_id AS id FROM feed_items fi WHERE fi.owner_id = $1
+    SELECT fi.activity_id AS id, fi.at FROM feed_items fi WHERE fi.owner_id = $1
     ORDER BY fi.at DESC, fi.activity_id DESC LIMIT $2),
   celebrity AS (
-    SELECT x.id FROM follow_counts c
+    SELECT x.id, x.at FROM follow_counts c
     JOIN follows f ON f.follower_id = $1 AND f.followee_id = c.user_id
     CROSS JOIN LATERAL (
       SELECT x.id, x.at FROM activities x WHERE x.actor_id = c.user_id ORDER BY x.at DESC, x.id DESC LIMIT $2) x
@@ -75,7 +76,7 @@ const FEED_PAGE_SQL = `WITH own AS (
   SELECT a.id::text AS activity_id, a.actor_id::text AS actor_id, a.verb, a.course_id::text AS course_id, a.text, a.at,
     c.id::text AS id, c.author_id::text AS author_id, c.title, c.summary, c.tags, c.published_at,
     coalesce(s.enrollment_count, 0) AS enrollment_count
-  FROM (SELECT id FROM own UNION ALL SELECT id FROM celebrity) page
+  FROM (SELECT id, at FROM own UNION SELECT id, at FROM celebrity ORDER BY at DESC, id DESC LIMIT $2) page
   JOIN activities a ON a.id = page.id
   LEFT JOIN courses c ON c.id = a.course_id
   LEFT JOIN course_stats s ON s.course_id = a.course_id`;
@@ -418,13 +419,13 @@ export default {
     );
 
     results.push(
-      await runHttpAs({
+      await runHttpPaced({
         ...common,
         name: 'feeds-query.feed-at-seed-rate',
-        overallRate: SEED_TARGET.rps,
+        rps: SEED_TARGET.rps,
         description:
-          `The first page through the gateway at the seed's own rate: ${SEED_TARGET.rps} req/s offered (open loop, spread over ` +
-          `${connections} connections), so the latency is the page's, not a queue's.`,
+          `The first page through the gateway at the seed's own rate: ${SEED_TARGET.rps} req/s offered, one every ` +
+          `${1000 / SEED_TARGET.rps} ms (open loop, timed from when each was due), so the latency is the page's, not a queue's.`,
         url: targets.gateway,
         next: roundRobin(firstBody),
       }),

@@ -47,8 +47,9 @@ export function feedCursor(after: string | null | undefined): FeedPosition | nul
  * A page of a user's feed, newest first by (at, id): the user's own feed rows (fan-out on
  * write), merged with the recent activities of the celebrities they follow (read at query
  * time), each cut at the same cursor and read one past the page. One statement reads both
- * sources with their activities and courses: each round trip to Postgres costs the service
- * more CPU than the index probes it carries. libs/feeds merges the two lists into the page.
+ * sources, keeps the newest `size + 1` of their union (an activity in both counts once) and
+ * joins only those to their activities and courses: each round trip to Postgres costs the
+ * service more CPU than the index probes it carries. libs/feeds' mergeFeeds cuts the page.
  */
 export async function feedPage(
   db: Queryable,
@@ -66,11 +67,11 @@ export async function feedPage(
   }
   const rows = await db.query<FeedRow[]>(
     `WITH own AS (
-       SELECT fi.activity_id AS id FROM feed_items fi
+       SELECT fi.activity_id AS id, fi.at FROM feed_items fi
        WHERE fi.owner_id = $1 ${before('fi.at', 'fi.activity_id')}
        ORDER BY fi.at DESC, fi.activity_id DESC LIMIT $2),
      celebrity AS (
-       SELECT x.id FROM follow_counts c
+       SELECT x.id, x.at FROM follow_counts c
        JOIN follows f ON f.follower_id = $1 AND f.followee_id = c.user_id
        CROSS JOIN LATERAL (
          SELECT x.id, x.at FROM activities x WHERE x.actor_id = c.user_id ${before('x.at', 'x.id')}
@@ -79,7 +80,7 @@ export async function feedPage(
        ORDER BY x.at DESC, x.id DESC LIMIT $2)
      SELECT a.id::text AS activity_id, a.actor_id::text AS actor_id, a.verb, a.course_id::text AS course_id,
        a.text, a.at, ${COURSE_COLUMNS}
-     FROM (SELECT id FROM own UNION ALL SELECT id FROM celebrity) page
+     FROM (SELECT id, at FROM own UNION SELECT id, at FROM celebrity ORDER BY at DESC, id DESC LIMIT $2) page
      JOIN activities a ON a.id = page.id
      LEFT JOIN courses c ON c.id = a.course_id
      LEFT JOIN course_stats s ON s.course_id = a.course_id`,

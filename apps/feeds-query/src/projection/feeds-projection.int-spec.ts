@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { EventEnvelope, IDENTITY_AGGREGATE, IdentityEventTypes } from '@voltstream/contracts';
-import { decayedScore, TRENDING_HALF_LIFE_HOURS, TrendWindow } from '@voltstream/feeds';
+import {
+  decayedScore,
+  decodeFeedCursor,
+  FeedPosition,
+  TRENDING_HALF_LIFE_HOURS,
+  TrendWindow,
+} from '@voltstream/feeds';
 import { newEnvelope } from '@voltstream/platform';
 import { ReadModelHarness } from '@voltstream/platform/testing';
 import { eventually } from '@voltstream/testing';
@@ -203,6 +209,36 @@ describe('feeds read-model projection', () => {
     const fannedOut = await harness.database();
     await project(fannedOut, history.events);
     assert.ok((await feedOf(fannedOut, ada)).includes(starPost.id));
+  });
+
+  it('shows an activity once when it was copied before its actor became a celebrity', async () => {
+    const db = await harness.database();
+    const history = new FeedsHistory();
+    const [star, ada, bob, cyd] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const rules = { ...DEFAULT_FEED_RULES, fanOutThreshold: 2 };
+    const followed = history.follow(ada, star);
+    const early = history.post(star, 'while I had one follower');
+    await project(db, history.drain(), rules);
+    assert.deepEqual(await feedOf(db, ada), [early.id, followed.id]);
+    // Two more followers: the star is now read at query time, and Ada's copy of the early post
+    // is also among the star's recent activities.
+    history.follow(bob, star);
+    history.follow(cyd, star);
+    const late = history.post(star, 'now for everyone');
+    await project(db, history.drain(), rules);
+    const read = (first: number, after: FeedPosition | null = null) =>
+      db.transaction((tx) => feedPage(tx, ada, first, after, rules.fanOutThreshold));
+    const whole = await read(10);
+    assert.deepEqual(
+      whole.nodes.map((n) => n.id),
+      [late.id, early.id, followed.id],
+    );
+    assert.equal(whole.hasNextPage, false);
+    // Pages of two: the duplicate neither takes a place nor hides the third item.
+    const first = await read(2);
+    assert.deepEqual([first.nodes.map((n) => n.id), first.hasNextPage], [[late.id, early.id], true]);
+    const second = await read(2, decodeFeedCursor(first.endCursor!));
+    assert.deepEqual([second.nodes.map((n) => n.id), second.hasNextPage], [[followed.id], false]);
   });
 
   it('trims a feed to its newest rows', async () => {
