@@ -3,6 +3,7 @@ export * from './config/service-config';
 export * from './config/read-side-config';
 export * from './logging/json-logger';
 export * from './database/data-source';
+export * from './database/prepared';
 export * from './database/read-router';
 export * from './outbox/outbox-schema';
 export * from './outbox/outbox-writer';

@@ -1,6 +1,6 @@
 import { DomainError, ErrorCodes, UUID_PATTERN } from '@voltstream/contracts';
 import { ActivityVerb, decodeFeedCursor, FeedPage, FeedPosition, mergeFeeds } from '@voltstream/feeds';
-import { Queryable } from '@voltstream/platform';
+import { Queryable, queryPrepared } from '@voltstream/platform';
 import { COURSE_COLUMNS, CourseRow, courseView } from '../courses/course-reads';
 import { ActivityView, CourseView } from '../shared/views';
 
@@ -65,7 +65,9 @@ export async function feedPage(
     const id = params.push(after.activityId);
     before = (atColumn, idColumn) => `AND (${atColumn}, ${idColumn}) < ($${at}::timestamptz, $${id}::uuid)`;
   }
-  const rows = await db.query<FeedRow[]>(
+  // Prepared: planning this statement costs Postgres as much as running it.
+  const rows = await queryPrepared<FeedRow>(
+    db,
     `WITH own AS (
        SELECT fi.activity_id AS id, fi.at FROM feed_items fi
        WHERE fi.owner_id = $1 ${before('fi.at', 'fi.activity_id')}

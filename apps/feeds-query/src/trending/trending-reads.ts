@@ -1,5 +1,5 @@
 import { decayedFromIncremental, trendingPruneBelow, TrendWindow } from '@voltstream/feeds';
-import { Queryable } from '@voltstream/platform';
+import { Queryable, queryPrepared } from '@voltstream/platform';
 import { generationEpoch, trendGeneration } from '../projection/trend-writes';
 
 export const DEFAULT_TRENDING = 10;
@@ -17,7 +17,8 @@ export async function trendingCourseIds(
 ): Promise<string[]> {
   const current = trendGeneration(now, window);
   const floor = (generation: number) => trendingPruneBelow(generationEpoch(generation, window), now, window);
-  const rows = await db.query<{ course_id: string; generation: number; score: number }[]>(
+  const rows = await queryPrepared<{ course_id: string; generation: number; score: number }>(
+    db,
     `(SELECT course_id::text AS course_id, generation, score FROM course_trend
       WHERE trend_window = $1 AND generation = $2 AND score >= $3
       ORDER BY score DESC, course_id LIMIT $5)
