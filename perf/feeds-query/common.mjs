@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CpuSampler } from '../lib/cpu.mjs';
 import { gql } from '../lib/graphql.mjs';
 import { repoRoot } from '../lib/paths.mjs';
-import { latencyStats, progress } from '../lib/runner.mjs';
+import { errorTally, latencyStats, progress, sampleError, tallyResponse } from '../lib/runner.mjs';
 import { requireLoopback, withDatabase } from '../lib/targets.mjs';
 
 // ---- the contract, as libs/contracts/src/feeds/feeds-events.ts and envelope.ts define it -------
@@ -412,13 +412,6 @@ export async function waitForReplica(primary, replica, timeoutMs = 120_000) {
 
 // ---- load with a token per request -----------------------------------------------------------
 
-function errorTally() {
-  return { non2xx: 0, graphql: 0, transport: 0, timeouts: 0, total: 0, samples: [] };
-}
-function sampleError(errors, text) {
-  if (errors.samples.length < 3) errors.samples.push(String(text).slice(0, 300));
-}
-
 /**
  * Like lib/runner.mjs runHttp, but every request is built by `next(context)` → `{ token, body }`,
  * `context` being autocannon's per-connection object: requests can rotate over users (round
@@ -522,13 +515,7 @@ async function paced(scenario, agent, durationSec, record) {
           bytes += Buffer.byteLength(text);
           if (!record) return;
           record.latencies.push(performance.now() - due);
-          if (status < 200 || status > 299) {
-            record.errors.non2xx += 1;
-            sampleError(record.errors, `HTTP ${status}: ${text}`);
-          } else if (text.includes('"errors"')) {
-            record.errors.graphql += 1;
-            sampleError(record.errors, text);
-          }
+          tallyResponse(record.errors, status, text);
         },
         (error) => {
           if (!record) return;
@@ -578,14 +565,7 @@ function cannon(scenario, durationSec, record) {
         return { ...req, headers: { ...req.headers, authorization: `Bearer ${token}` }, body };
       },
       onResponse: (status, body) => {
-        if (!record) return;
-        if (status < 200 || status > 299) {
-          record.errors.non2xx += 1;
-          sampleError(record.errors, `HTTP ${status}: ${body}`);
-        } else if (body.includes('"errors"')) {
-          record.errors.graphql += 1;
-          sampleError(record.errors, body);
-        }
+        if (record) tallyResponse(record.errors, status, body);
       },
     };
     const instance = autocannon(

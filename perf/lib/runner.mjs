@@ -42,12 +42,23 @@ export function latencyStats(values) {
   };
 }
 
-function errorTally() {
+export function errorTally() {
   return { non2xx: 0, graphql: 0, transport: 0, timeouts: 0, total: 0, samples: [] };
 }
 
-function sampleError(errors, text) {
+export function sampleError(errors, text) {
   if (errors.samples.length < 3) errors.samples.push(String(text).slice(0, 300));
+}
+
+/** Counts a GraphQL response as an error: a non-2xx status, or `"errors"` in a 200's body. */
+export function tallyResponse(errors, status, body) {
+  if (status < 200 || status > 299) {
+    errors.non2xx += 1;
+    sampleError(errors, `HTTP ${status}: ${body}`);
+  } else if (body.includes('"errors"')) {
+    errors.graphql += 1;
+    sampleError(errors, body);
+  }
 }
 
 /**
@@ -111,14 +122,7 @@ function autocannonRun(scenario, durationSec, record) {
       headers: scenario.headers,
       body: scenario.body,
       onResponse: (status, body) => {
-        if (!record) return;
-        if (status < 200 || status > 299) {
-          record.errors.non2xx += 1;
-          sampleError(record.errors, `HTTP ${status}: ${body}`);
-        } else if (body.includes('"errors"')) {
-          record.errors.graphql += 1;
-          sampleError(record.errors, body);
-        }
+        if (record) tallyResponse(record.errors, status, body);
       },
     };
     if (scenario.nextBody) {
