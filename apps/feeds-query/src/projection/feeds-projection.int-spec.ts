@@ -58,9 +58,12 @@ const feedOf = async (db: DataSource, userId: string) =>
 
 /** feed_sizes, which decides which feeds get trimmed, says exactly how many rows each feed has. */
 async function assertFeedSizesExact(db: DataSource): Promise<void> {
+  type Sizes = { owner_id: string; size: number }[];
   const [kept, counted] = await Promise.all([
-    db.query('SELECT owner_id, size FROM feed_sizes WHERE size <> 0 ORDER BY owner_id'),
-    db.query('SELECT owner_id, count(*)::int AS size FROM feed_items GROUP BY owner_id ORDER BY owner_id'),
+    db.query<Sizes>('SELECT owner_id, size FROM feed_sizes WHERE size <> 0 ORDER BY owner_id'),
+    db.query<Sizes>(
+      'SELECT owner_id, count(*)::int AS size FROM feed_items GROUP BY owner_id ORDER BY owner_id',
+    ),
   ]);
   assert.deepEqual(kept, counted);
 }
