@@ -8,7 +8,7 @@ import {
   TARIFF_AGGREGATE,
   UUID_PATTERN,
 } from '@voltstream/contracts';
-import { Queryable } from '@voltstream/platform';
+import { Queryable, waitForReadModel } from '@voltstream/platform';
 
 /** Where the read model keeps each billing aggregate's version. */
 const TABLES: Record<string, string> = {
@@ -55,20 +55,12 @@ export async function waitForVersions(
   const table = TABLES[aggregateType];
   if (!table) throw new Error(`no read-model table for ${aggregateType}`);
   const ids = [...versions.keys()];
-  const deadline = Date.now() + timeoutMs;
-  for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
+  await waitForReadModel(async () => {
     const rows = await db.query<{ id: string; version: number }[]>(
       `SELECT id, version FROM ${table} WHERE id = ANY($1::uuid[])`,
       [ids],
     );
     const reached = new Map(rows.map((row) => [row.id, row.version]));
-    if (ids.every((id) => (reached.get(id) ?? 0) >= versions.get(id)!)) return;
-    if (Date.now() + pause > deadline) {
-      throw new DomainError(
-        ErrorCodes.consistencyTimeout,
-        `the read model did not reach this write within ${timeoutMs} ms; retry`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, pause));
-  }
+    return ids.every((id) => (reached.get(id) ?? 0) >= versions.get(id)!);
+  }, timeoutMs);
 }

@@ -1,5 +1,4 @@
-import { DomainError, ErrorCodes } from '@voltstream/contracts';
-import { Queryable } from '@voltstream/platform';
+import { Queryable, waitForReadModel } from '@voltstream/platform';
 
 export interface MeterView {
   id: string;
@@ -59,16 +58,8 @@ export async function waitForMeterVersion(
   version: number,
   timeoutMs: number,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
+  await waitForReadModel(async () => {
     const rows = await db.query<{ version: number }[]>('SELECT version FROM meters WHERE id = $1', [meterId]);
-    if ((rows[0]?.version ?? 0) >= version) return;
-    if (Date.now() + pause > deadline) {
-      throw new DomainError(
-        ErrorCodes.consistencyTimeout,
-        `the read model did not reach this write within ${timeoutMs} ms; retry`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, pause));
-  }
+    return (rows[0]?.version ?? 0) >= version;
+  }, timeoutMs);
 }

@@ -9,7 +9,7 @@ import {
   USER_FOLLOWS_AGGREGATE,
   UUID_PATTERN,
 } from '@voltstream/contracts';
-import { Queryable } from '@voltstream/platform';
+import { Queryable, waitForReadModel } from '@voltstream/platform';
 
 const ENROLLMENT_ID = new RegExp(
   `^${UUID_PATTERN.source.slice(1, -1)}:${UUID_PATTERN.source.slice(1, -1)}$`,
@@ -50,19 +50,11 @@ export async function waitForWrite(
   timeoutMs: number,
 ): Promise<void> {
   if (!write) return;
-  const deadline = Date.now() + timeoutMs;
-  for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
+  await waitForReadModel(async () => {
     const rows = await db.query<{ version: number }[]>(
       'SELECT version FROM aggregate_versions WHERE aggregate_type = $1 AND aggregate_id = $2',
       [write.aggregateType, write.aggregateId.toLowerCase()],
     );
-    if ((rows[0]?.version ?? 0) >= write.version) return;
-    if (Date.now() + pause > deadline) {
-      throw new DomainError(
-        ErrorCodes.consistencyTimeout,
-        `the read model did not reach this write within ${timeoutMs} ms; retry`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, pause));
-  }
+    return (rows[0]?.version ?? 0) >= write.version;
+  }, timeoutMs);
 }
