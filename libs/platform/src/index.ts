@@ -16,6 +16,7 @@ export * from './kafka/projection';
 export * from './kafka/projection-runner';
 export * from './kafka/projection-consumers';
 export * from './read-side/read-side';
+export * from './read-side/request-reads';
 export * from './read-side/wait-for-read-model';
 export * from './cache/redis-client';
 export * from './cache/read-model-cache';

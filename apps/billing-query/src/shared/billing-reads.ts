@@ -1,5 +1,5 @@
-import { ConsistencyToken, DomainError, INVOICE_AGGREGATE } from '@voltstream/contracts';
-import { GraphQLContext, Queryable, RequestLike } from '@voltstream/platform';
+import { ConsistencyToken, INVOICE_AGGREGATE } from '@voltstream/contracts';
+import { GraphQLContext, PerRequest, Queryable, RequestReads } from '@voltstream/platform';
 import DataLoader from 'dataloader';
 import { accountsOfMeters, findAccounts } from '../accounts/account-reads';
 import { findInvoices, findPayments, linesOf, paymentsOf } from '../invoices/invoice-reads';
@@ -15,13 +15,10 @@ export interface ShownInvoice {
 }
 
 /**
- * The reads of one request. The first read picks a database (replica or primary, by the router)
- * and the rest of the request stays on it, so a consistency wait done once holds for every nested
- * field, and nothing reads older than what the request already showed. Batched by DataLoader.
+ * The reads of one request (on one database, see RequestReads), batched by DataLoader; what
+ * hangs off an invoice is read at the version the request showed, or later.
  */
-export class BillingReads {
-  private pinned: Queryable | undefined;
-
+export class BillingReads extends RequestReads {
   readonly tariffs = new DataLoader<string, TariffView | null>((ids) =>
     this.read((db) => findTariffs(db, ids)).then(inKeyOrder(ids)),
   );
@@ -47,23 +44,8 @@ export class BillingReads {
     { cacheKeyFn: (invoice) => invoice.id },
   );
 
-  constructor(private readonly runtime: BillingQueryRuntime) {}
-
-  /** Runs a read on this request's database; a replica that fails hands the request to the router. */
-  async read<T>(work: (db: Queryable) => Promise<T>): Promise<T> {
-    const pinned = this.pinned;
-    if (pinned) {
-      try {
-        return await work(pinned);
-      } catch (error) {
-        if (pinned !== this.runtime.readSide.replica || error instanceof DomainError) throw error;
-        this.pinned = undefined;
-      }
-    }
-    return this.runtime.readSide.router.read((db) => {
-      this.pinned = db;
-      return work(db);
-    });
+  constructor(private readonly runtime: BillingQueryRuntime) {
+    super(runtime.readSide);
   }
 
   /** Waits (bounded) until this request's database shows the write a token names, then reads. */
@@ -88,14 +70,9 @@ export class BillingReads {
   }
 }
 
-const sessions = new WeakMap<RequestLike, BillingReads>();
+const sessions = new PerRequest<BillingReads>();
 
 /** The reads of the request this context belongs to. */
 export function readsOf(runtime: BillingQueryRuntime, context: GraphQLContext): BillingReads {
-  let reads = sessions.get(context.req);
-  if (!reads) {
-    reads = new BillingReads(runtime);
-    sessions.set(context.req, reads);
-  }
-  return reads;
+  return sessions.of(context, () => new BillingReads(runtime));
 }

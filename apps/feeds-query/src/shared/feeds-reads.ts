@@ -1,5 +1,5 @@
-import { ConsistencyToken, DomainError } from '@voltstream/contracts';
-import { GraphQLContext, Queryable, RequestLike } from '@voltstream/platform';
+import { ConsistencyToken } from '@voltstream/contracts';
+import { GraphQLContext, PerRequest, Queryable, RequestReads } from '@voltstream/platform';
 import DataLoader from 'dataloader';
 import { findCourses, lessonsOf } from '../courses/course-reads';
 import { FeedsQueryRuntime } from '../runtime';
@@ -18,13 +18,10 @@ import {
 const NO_FOLLOWS: FollowCounts = { followerCount: 0, followingCount: 0 };
 
 /**
- * The reads of one request, batched by DataLoader: a profile with twenty enrollments costs the
- * same statements as one with one. The first read picks a database (replica or primary, by the
- * router) and the rest of the request stays on it, so a consistency wait done once holds for
- * every nested field.
+ * The reads of one request (on one database, see RequestReads), batched by DataLoader: a
+ * profile with twenty enrollments costs the same statements as one with one.
  */
-export class FeedsReads {
-  private pinned: Queryable | undefined;
+export class FeedsReads extends RequestReads {
   private readonly followedByCaller = new Map<string, DataLoader<string, boolean>>();
 
   readonly courses = new DataLoader<string, CourseView | null>((ids) =>
@@ -47,7 +44,9 @@ export class FeedsReads {
     return userIds.map((id) => counts.get(id.toLowerCase()) ?? NO_FOLLOWS);
   });
 
-  constructor(private readonly runtime: FeedsQueryRuntime) {}
+  constructor(private readonly runtime: FeedsQueryRuntime) {
+    super(runtime.readSide);
+  }
 
   /** Whether `followerId` follows each user asked for, batched. */
   follows(followerId: string): DataLoader<string, boolean> {
@@ -62,23 +61,6 @@ export class FeedsReads {
     return loader;
   }
 
-  /** Runs a read on this request's database; a replica that fails hands the request to the router. */
-  async read<T>(work: (db: Queryable) => Promise<T>): Promise<T> {
-    const pinned = this.pinned;
-    if (pinned) {
-      try {
-        return await work(pinned);
-      } catch (error) {
-        if (pinned !== this.runtime.readSide.replica || error instanceof DomainError) throw error;
-        this.pinned = undefined;
-      }
-    }
-    return this.runtime.readSide.router.read((db) => {
-      this.pinned = db;
-      return work(db);
-    });
-  }
-
   /** Waits (bounded) until this request's database shows the write a token names, then reads. */
   async after<T>(write: ConsistencyToken | null, work: (db: Queryable) => Promise<T>): Promise<T> {
     return this.read(async (db) => {
@@ -88,14 +70,9 @@ export class FeedsReads {
   }
 }
 
-const sessions = new WeakMap<RequestLike, FeedsReads>();
+const sessions = new PerRequest<FeedsReads>();
 
 /** The reads of the request this context belongs to. */
 export function readsOf(runtime: FeedsQueryRuntime, context: GraphQLContext): FeedsReads {
-  let reads = sessions.get(context.req);
-  if (!reads) {
-    reads = new FeedsReads(runtime);
-    sessions.set(context.req, reads);
-  }
-  return reads;
+  return sessions.of(context, () => new FeedsReads(runtime));
 }
