@@ -15,6 +15,7 @@ export * from './kafka/event-publisher';
 export * from './kafka/projection';
 export * from './kafka/projection-runner';
 export * from './kafka/projection-consumers';
+export * from './kafka/registered-users';
 export * from './read-side/read-side';
 export * from './read-side/request-reads';
 export * from './read-side/wait-for-read-model';

@@ -1,5 +1,4 @@
-import { IdentityEventTypes, userRegisteredV1, UserRegisteredV1 } from '@voltstream/contracts';
-import { ConsumedEvent, Projection, Queryable } from '@voltstream/platform';
+import { ConsumedEvent, Projection, Queryable, registeredUsersIn } from '@voltstream/platform';
 
 /**
  * Keeps who is registered, so that `user(id)` of someone who does not exist reads null. Feeds
@@ -9,14 +8,7 @@ export class UsersProjection implements Projection<number> {
   readonly name = 'feeds-users';
 
   async apply(events: readonly ConsumedEvent[], tx: Queryable): Promise<number> {
-    const users: UserRegisteredV1[] = events
-      .filter(({ envelope }) => envelope.type === IdentityEventTypes.UserRegistered)
-      .map(({ envelope }) => {
-        if (envelope.schemaVersion !== 1) {
-          throw new Error(`${envelope.type} v${envelope.schemaVersion} is not known here`);
-        }
-        return userRegisteredV1(envelope.payload, 'payload');
-      });
+    const users = registeredUsersIn(events);
     if (users.length === 0) return 0;
     const rows = await tx.query<unknown[]>(
       `INSERT INTO users (id, display_name, registered_at)
