@@ -2,7 +2,6 @@
 // and Kafka are, a check that the running stack serves the feeds API, real users through the
 // gateway, feeds events produced straight to Kafka, waiting for feeds-query's projection, and an
 // autocannon run whose requests each carry their own user's token.
-import autocannon from 'autocannon';
 import { Agent, request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
@@ -13,7 +12,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CpuSampler } from '../lib/cpu.mjs';
 import { gql } from '../lib/graphql.mjs';
 import { repoRoot } from '../lib/paths.mjs';
-import { errorTally, latencyStats, progress, sampleError, tallyResponse } from '../lib/runner.mjs';
+import {
+  errorTally,
+  latencyStats,
+  progress,
+  runHttp,
+  sampleError,
+  tallyResponse,
+  warmUp,
+} from '../lib/runner.mjs';
 import { requireLoopback, withDatabase } from '../lib/targets.mjs';
 
 // ---- the contract, as libs/contracts/src/feeds/feeds-events.ts and envelope.ts define it -------
@@ -413,44 +420,20 @@ export async function waitForReplica(primary, replica, timeoutMs = 120_000) {
 // ---- load with a token per request -----------------------------------------------------------
 
 /**
- * Like lib/runner.mjs runHttp, but every request is built by `next(context)` → `{ token, body }`,
- * `context` being autocannon's per-connection object: requests can rotate over users (round
- * robin) or stay with one user per connection. A warm-up whose numbers are discarded, then the
- * measured run; the result has runHttp's shape.
+ * lib/runner.mjs runHttp for a scenario whose requests are built by `next(context)` →
+ * `{ token, body }`: requests can rotate over users (round robin) or stay with one user per
+ * connection. The result has runHttp's shape.
  */
-export async function runHttpAs(scenario) {
-  const { name, warmupSec, durationSec } = scenario;
-  if (warmupSec > 0) {
-    progress(`${name}: warm-up ${warmupSec} s with ${scenario.connections} connections`);
-    await cannon(scenario, warmupSec, null);
-  }
-  progress(`${name}: measuring ${durationSec} s with ${scenario.connections} connections`);
-  const latencies = [];
-  const errors = errorTally();
-  const cpu = new CpuSampler();
-  cpu.start();
-  const result = await cannon(scenario, durationSec, { latencies, errors });
-  const cpuUsage = cpu.stop();
-  errors.transport = result.errors - result.timeouts;
-  errors.timeouts = result.timeouts;
-  errors.total = errors.non2xx + errors.graphql + result.errors;
-  const completed = result.requests.total;
-  return {
-    scenario: name,
-    description: scenario.description,
-    kind: 'http',
-    url: scenario.url,
-    connections: scenario.connections,
-    durationSec: result.duration,
-    requests: completed,
-    rps: Math.round((completed / result.duration) * 10) / 10,
-    latencyMs: latencyStats(latencies),
-    errors,
-    metrics: {},
-    bytesReceived: result.throughput?.total ?? null,
-    cpu: cpuUsage,
-  };
+export function runHttpAs(scenario) {
+  return runHttp(asUsers(scenario));
 }
+
+/** lib/runner.mjs warmUp for such a scenario: load whose numbers are discarded. */
+export function warmUpAs(scenario, seconds) {
+  return warmUp(asUsers(scenario), seconds);
+}
+
+const asUsers = (scenario) => ({ headers: { 'content-type': 'application/json' }, ...scenario });
 
 /**
  * Open loop: one request every 1/`rps` s, sent when its time comes whether or not earlier ones
@@ -551,45 +534,6 @@ function postJson(url, agent, token, body) {
     call.on('timeout', () => call.destroy(new Error('timed out after 10 s')));
     call.on('error', reject);
     call.end(body);
-  });
-}
-
-function cannon(scenario, durationSec, record) {
-  return new Promise((resolve, reject) => {
-    const request = {
-      method: 'POST',
-      path: new URL(scenario.url).pathname,
-      headers: { 'content-type': 'application/json' },
-      setupRequest: (req, context) => {
-        const { token, body } = scenario.next(context);
-        return { ...req, headers: { ...req.headers, authorization: `Bearer ${token}` }, body };
-      },
-      onResponse: (status, body) => {
-        if (record) tallyResponse(record.errors, status, body);
-      },
-    };
-    const instance = autocannon(
-      {
-        url: scenario.url,
-        connections: scenario.connections,
-        duration: durationSec,
-        timeout: 10,
-        requests: [request],
-      },
-      (error, result) => (error ? reject(error) : resolve(result)),
-    );
-    if (record) {
-      instance.on('response', (_client, _status, _bytes, responseTime) =>
-        record.latencies.push(responseTime),
-      );
-      instance.on('reqError', (error) => sampleError(record.errors, `request error: ${error.message}`));
-      let seconds = 0;
-      instance.on('tick', (counter) => {
-        seconds += 1;
-        if (seconds % 5 === 0)
-          progress(`${scenario.name}: ${seconds} s, ${counter.counter} responses in the last second`);
-      });
-    }
   });
 }
 

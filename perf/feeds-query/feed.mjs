@@ -28,6 +28,7 @@ import {
   tableCounters,
   waitForProjection,
   waitForReplica,
+  warmUpAs,
 } from './common.mjs';
 
 const DAY_MS = 24 * 60 * 60_000;
@@ -409,14 +410,10 @@ export default {
     // for cold code paths and caches that the later ones find warm.
     const stackWarmupSec = Math.max(warmupSec * 3, 6);
     for (const body of [firstBody, JSON.stringify({ query: TRENDING_QUERY })]) {
-      await runHttpAs({
-        ...common,
-        name: 'feeds-query.stack-warm-up',
-        warmupSec: 0,
-        durationSec: stackWarmupSec,
-        url: targets.gateway,
-        next: roundRobin(body),
-      });
+      await warmUpAs(
+        { connections, name: 'feeds-query.stack-warm-up', url: targets.gateway, next: roundRobin(body) },
+        stackWarmupSec,
+      );
     }
 
     results.push(

@@ -63,10 +63,10 @@ export function tallyResponse(errors, status, body) {
 
 /**
  * Runs one HTTP scenario: a warm-up run whose numbers are discarded, then the measured run.
- * scenario: { name, description, url, connections, headers, body | nextBody(), warmupSec, durationSec,
- *             method?, path? }
- * `nextBody` builds each request's body (e.g. a different variable per request); otherwise the
- * same `body` is sent every time. `method` defaults to POST; `path` (with a query string, for a
+ * scenario: { name, description, url, connections, headers, body | nextBody() | next(context),
+ *             warmupSec, durationSec, method?, path? }
+ * `nextBody` builds each request's body (e.g. a different variable per request), `next` its
+ * `{ token, body }` (sent as a bearer token); otherwise the same `body` is sent every time. `method` defaults to POST; `path` (with a query string, for a
  * GraphQL GET) to the URL's path. A 2xx answer whose body carries `"errors"` counts as a
  * GraphQL error.
  */
@@ -125,7 +125,14 @@ function autocannonRun(scenario, durationSec, record) {
         if (record) tallyResponse(record.errors, status, body);
       },
     };
-    if (scenario.nextBody) {
+    if (scenario.next) {
+      // Per request: whose token it carries and what it sends (`context` is autocannon's per
+      // connection object, so a scenario can rotate users or keep one per connection).
+      request.setupRequest = (req, context) => {
+        const { token, body } = scenario.next(context);
+        return { ...req, headers: { ...req.headers, authorization: `Bearer ${token}` }, body };
+      };
+    } else if (scenario.nextBody) {
       request.setupRequest = (req) => ({ ...req, body: scenario.nextBody() });
     }
     const instance = autocannon(
