@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import {
-  BILLING_ACCOUNT_AGGREGATE,
-  EventEnvelope,
-  IDENTITY_AGGREGATE,
-  IdentityEventTypes,
-} from '@voltstream/contracts';
-import { newEnvelope } from '@voltstream/platform';
-import { ReadModelHarness } from '@voltstream/platform/testing';
+import { BILLING_ACCOUNT_AGGREGATE, EventEnvelope } from '@voltstream/contracts';
+import { ReadModelHarness, userRegisteredEnvelope } from '@voltstream/platform/testing';
 import { eventually } from '@voltstream/testing';
 import { DataSource } from 'typeorm';
 import { BillingReadModel1733100000000 } from '../migrations/1733100000000-billing-read-model';
@@ -157,19 +151,10 @@ describe('billing read-model projection', () => {
   it('keeps owners’ names from identity, once each', async () => {
     const db = await harness.database();
     const userId = randomUUID();
-    const registered = newEnvelope({
-      type: IdentityEventTypes.UserRegistered,
-      schemaVersion: 1,
-      aggregateType: IDENTITY_AGGREGATE,
-      aggregateId: userId,
-      aggregateVersion: 1,
-      payload: {
-        userId,
-        email: 'ada@example.com',
-        displayName: 'Ada',
-        roles: ['CUSTOMER'],
-        registeredAt: '2026-01-01T00:00:00.000Z',
-      },
+    const registered = userRegisteredEnvelope(userId, {
+      email: 'ada@example.com',
+      displayName: 'Ada',
+      registeredAt: '2026-01-01T00:00:00.000Z',
     });
     const projection = new UsersProjection();
     assert.equal(await db.transaction((tx) => projection.apply(asConsumed([registered, registered]), tx)), 1);

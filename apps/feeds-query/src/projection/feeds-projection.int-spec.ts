@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { EventEnvelope, IDENTITY_AGGREGATE, IdentityEventTypes } from '@voltstream/contracts';
+import { EventEnvelope } from '@voltstream/contracts';
 import {
   decayedScore,
   decodeFeedCursor,
@@ -9,8 +9,7 @@ import {
   TRENDING_HALF_LIFE_HOURS,
   TrendWindow,
 } from '@voltstream/feeds';
-import { newEnvelope } from '@voltstream/platform';
-import { ReadModelHarness } from '@voltstream/platform/testing';
+import { ReadModelHarness, userRegisteredEnvelope } from '@voltstream/platform/testing';
 import { eventually } from '@voltstream/testing';
 import { DataSource } from 'typeorm';
 import { DEFAULT_FEED_RULES, FeedRules } from '../config';
@@ -338,19 +337,10 @@ describe('feeds read-model projection', () => {
   it('keeps registered users, once each', async () => {
     const db = await harness.database();
     const userId = randomUUID();
-    const registered = newEnvelope({
-      type: IdentityEventTypes.UserRegistered,
-      schemaVersion: 1,
-      aggregateType: IDENTITY_AGGREGATE,
-      aggregateId: userId,
-      aggregateVersion: 1,
-      payload: {
-        userId,
-        email: 'ada@example.com',
-        displayName: 'Ada',
-        roles: ['CUSTOMER'],
-        registeredAt: '2026-01-01T00:00:00.000Z',
-      },
+    const registered = userRegisteredEnvelope(userId, {
+      email: 'ada@example.com',
+      displayName: 'Ada',
+      registeredAt: '2026-01-01T00:00:00.000Z',
     });
     const projection = new UsersProjection();
     const apply = (events: EventEnvelope[]) =>

@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { EventEnvelope, IDENTITY_AGGREGATE, IdentityEventTypes } from '@voltstream/contracts';
-import { JsonLogger, newEnvelope } from '@voltstream/platform';
+import { EventEnvelope } from '@voltstream/contracts';
+import { JsonLogger } from '@voltstream/platform';
+import { userRegisteredEnvelope } from '@voltstream/platform/testing';
 import {
   createScratchDatabase,
   dataOf,
@@ -79,22 +80,7 @@ export class InProcessFeedsQuery {
 
   /** Registers users with the read model as identity.UserRegistered would. */
   async register(...userIds: string[]): Promise<void> {
-    const events = userIds.map((userId) =>
-      newEnvelope({
-        type: IdentityEventTypes.UserRegistered,
-        schemaVersion: 1,
-        aggregateType: IDENTITY_AGGREGATE,
-        aggregateId: userId,
-        aggregateVersion: 1,
-        payload: {
-          userId,
-          email: `${userId}@example.com`,
-          displayName: 'Learner',
-          roles: ['CUSTOMER'],
-          registeredAt: new Date().toISOString(),
-        },
-      }),
-    );
+    const events = userIds.map((userId) => userRegisteredEnvelope(userId));
     await this.runtime.readSide.primary.transaction((tx) =>
       new UsersProjection().apply(asConsumed(events), tx),
     );
