@@ -101,14 +101,13 @@ export class BufferedResponse implements FetcherResponse {
   }
 
   clone(): FetcherResponse {
-    return new BufferedResponse(this.url, this.status, this.statusText, {}, this.body).withHeaders(
-      this.headers,
+    return new BufferedResponse(
+      this.url,
+      this.status,
+      this.statusText,
+      Object.fromEntries(this.headers),
+      this.body,
     );
-  }
-
-  private withHeaders(headers: FetcherHeaders): this {
-    for (const [name, value] of headers) this.headers.set(name, value);
-    return this;
   }
 }
 

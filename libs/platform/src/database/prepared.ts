@@ -12,7 +12,9 @@ interface PgPool {
  * planning costs Postgres as much as running it (a feed page: 1.9 ms planning, 1.7 ms
  * running), that is half its CPU. On anything but a TypeORM DataSource over pg (a transaction's
  * manager, say) it is an ordinary query. The statement's name is a hash of its text, so every
- * distinct text gets its own name and a name never meets a different text.
+ * distinct text gets its own name and a name never meets a different text. Meant for a few
+ * texts fixed in code: each one stays prepared on every connection (and its name in a map here)
+ * for the life of the pool, so a text built from data would grow both without bound.
  */
 export async function queryPrepared<T>(db: Queryable, sql: string, parameters: unknown[]): Promise<T[]> {
   const pool = pgPoolOf(db);
