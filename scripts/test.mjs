@@ -94,7 +94,7 @@ async function runPhase(phase, files, env) {
     '--test',
     // Integration and end-to-end tests share one running stack and stop parts of it: one at a time.
     `--test-concurrency=${phase === 'unit' ? 2 : 1}`,
-    `--test-timeout=${phase === 'unit' ? 30_000 : 300_000}`,
+    `--test-timeout=${phase === 'unit' ? 90_000 : 300_000}`,
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
     `--test-reporter=${join(root, 'scripts/lib/counting-reporter.mjs')}`,

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { publicSurfaceOf } from '@voltstream/contracts';
 import { Authenticator, ObservabilityModule, stopOnShutdown, subgraphModule } from '@voltstream/platform';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -16,7 +17,10 @@ export class AppModule {
       module: AppModule,
       imports: [
         ObservabilityModule.forService(runtime.readiness, runtime.metrics),
-        subgraphModule([join(__dirname, 'schema/*.graphql')], runtime.logger),
+        subgraphModule([join(__dirname, 'schema/*.graphql')], runtime.logger, {
+          auth: runtime.auth,
+          publicSurface: publicSurfaceOf('energy-command'),
+        }),
       ],
       providers: [
         { provide: Authenticator, useValue: runtime.auth },

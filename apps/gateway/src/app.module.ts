@@ -41,7 +41,7 @@ export class AppModule {
               rateLimitPlugin(runtime.rateLimiter, logger),
               ...runtime.persistedQueries.plugins,
               operationLimitsPlugin(config.limits),
-              loginThrottlePlugin(runtime.loginThrottle, logger),
+              loginThrottlePlugin(runtime.loginThrottle),
             ],
             persistedQueries: runtime.persistedQueries.option,
             introspection: config.mode === 'development',

@@ -1,5 +1,5 @@
 import { GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { header, RequestLike } from '@voltstream/platform';
+import { clientAddressOf, header, RequestLike } from '@voltstream/platform';
 import { GraphQLError } from 'graphql';
 
 /**
@@ -21,6 +21,9 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<{ req?: Reques
       const value = header(req, name);
       if (value) request.http.headers.set(name, value);
     }
+    // The client's address as this gateway determined it (never the chain the client sent), for
+    // identity's own per-address sign-in throttle.
+    request.http.headers.set('x-forwarded-for', clientAddressOf(req));
   }
 
   /**

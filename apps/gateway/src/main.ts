@@ -1,7 +1,6 @@
 import 'reflect-metadata';
-import { runService } from '@voltstream/platform';
+import { runService, useTrustedProxies } from '@voltstream/platform';
 import compression from 'compression';
-import type { Express } from 'express';
 import { readFileSync } from 'node:fs';
 import { Server } from 'node:http';
 import { AppModule } from './app.module';
@@ -24,14 +23,8 @@ runService({
   module: (runtime) => AppModule.with(runtime),
   // Clients get compressed responses; subgraph traffic on the private network stays plain.
   beforeListen: (runtime, app) => {
-    // Behind a load balancer, the client's address comes from X-Forwarded-For, but only when
-    // the hop that set it is one TRUST_PROXY names; otherwise the socket's address counts.
-    const { trustProxy } = runtime.config;
-    if (trustProxy) {
-      // A number is a hop count; anything else a list of addresses, subnets or `loopback`.
-      const setting = /^\d+$/.test(trustProxy) ? Number(trustProxy) : trustProxy;
-      (app.getHttpAdapter().getInstance() as Express).set('trust proxy', setting);
-    }
+    // Behind a load balancer, the client's address comes from X-Forwarded-For.
+    useTrustedProxies(app, runtime.config.trustProxy);
     app.use(compression());
     serveInvoicePdfs(app, runtime.config, runtime.logger);
   },

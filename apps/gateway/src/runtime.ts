@@ -38,7 +38,11 @@ export class GatewayRuntime implements Stoppable {
     this.metrics = new ServiceMetrics(config.service.serviceName);
     this.auth = Authenticator.fromConfig(config.auth);
     this.redis = createRedis(config.redis, 'gateway:limits');
-    this.loginThrottle = new LoginThrottle(this.redis, config.loginLimits);
+    this.loginThrottle = new LoginThrottle(this.redis, config.loginLimits, (error) =>
+      logger.event('warn', 'login throttle counting in this process: Redis unavailable', {
+        error: String(error),
+      }),
+    );
     this.rateLimiter = new RateLimiter(this.redis, config.rateLimits);
     // Not ready until the limiter's Redis has connected once, so the first requests after a
     // start are counted too; a later outage fails open (logged) instead of taking the API down.

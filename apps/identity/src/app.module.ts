@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { publicSurfaceOf } from '@voltstream/contracts';
 import {
   AccessTokenVerifier,
+  Authenticator,
   ObservabilityModule,
   stopOnShutdown,
   subgraphModule,
@@ -27,13 +29,17 @@ export class AppModule {
       module: AppModule,
       imports: [
         ObservabilityModule.forService(runtime.readiness, runtime.metrics),
-        subgraphModule([join(__dirname, 'schema/*.graphql')], runtime.logger),
+        subgraphModule([join(__dirname, 'schema/*.graphql')], runtime.logger, {
+          auth: runtime.auth,
+          publicSurface: publicSurfaceOf('identity'),
+        }),
       ],
       controllers: [JwksController],
       providers: [
         { provide: DataSource, useValue: runtime.db },
         { provide: SigningKeys, useValue: runtime.keys },
         { provide: AccessTokenVerifier, useValue: runtime.verifier },
+        { provide: Authenticator, useValue: runtime.auth },
         { provide: RegisterHandler, useValue: runtime.register },
         { provide: LoginHandler, useValue: runtime.login },
         { provide: RefreshTokenHandler, useValue: runtime.refresh },

@@ -8,6 +8,7 @@ import {
   readTokenAudience,
   ServiceConfig,
 } from '@voltstream/platform';
+import { DEFAULT_LOGIN_LIMITS, LoginLimits } from './login/login-throttle';
 
 export interface IdentityConfig {
   service: ServiceConfig;
@@ -18,6 +19,9 @@ export interface IdentityConfig {
   audience: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  loginLimits: LoginLimits;
+  /** Which hops may set X-Forwarded-For: the gateway, which forwards the client's address. */
+  trustProxy: string | false;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): IdentityConfig {
@@ -30,7 +34,20 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): IdentityConfig
     ...readTokenAudience(reader),
     accessTokenTtlSeconds: reader.int('ACCESS_TOKEN_TTL_SECONDS', 900, { min: 60, max: 86_400 }),
     refreshTokenTtlSeconds: reader.int('REFRESH_TOKEN_TTL_SECONDS', 30 * 86_400, { min: 3600 }),
+    // The same settings the gateway's throttle reads, so one value sets both.
+    loginLimits: {
+      perAccount: reader.int('LOGIN_ATTEMPTS_PER_ACCOUNT', DEFAULT_LOGIN_LIMITS.perAccount, { min: 1 }),
+      perAddress: reader.int('LOGIN_ATTEMPTS_PER_IP', DEFAULT_LOGIN_LIMITS.perAddress, { min: 1 }),
+      windowSeconds: reader.int('LOGIN_THROTTLE_WINDOW_SECONDS', DEFAULT_LOGIN_LIMITS.windowSeconds, {
+        min: 1,
+      }),
+    },
+    // Identity is reached through the gateway on a private network: trust it to name the client.
+    // A deployment sets the gateway's addresses or subnet (docs/design.md); `false` trusts none.
+    trustProxy: trustProxySetting(reader.string('TRUST_PROXY', 'loopback')),
   };
   reader.done();
   return config;
 }
+
+const trustProxySetting = (value: string): string | false => (value === 'false' ? false : value);

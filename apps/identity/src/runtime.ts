@@ -1,6 +1,7 @@
 import { Topics } from '@voltstream/contracts';
 import {
   AccessTokenVerifier,
+  Authenticator,
   JsonLogger,
   Readiness,
   ServiceMetrics,
@@ -11,8 +12,10 @@ import { createPublicKey } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { IdentityConfig } from './config';
 import { LoginHandler } from './login/login.handler';
+import { LoginThrottle } from './login/login-throttle';
 import { LogoutHandler } from './logout/logout.handler';
 import { Accounts1732500000000 } from './migrations/1732500000000-accounts';
+import { LoginAttempts1764700000000 } from './migrations/1764700000000-login-attempts';
 import { RefreshTokenHandler } from './refresh-token/refresh-token.handler';
 import { RegisterHandler } from './register/register.handler';
 import { SigningKeys } from './tokens/signing-keys';
@@ -25,6 +28,8 @@ export class IdentityRuntime implements Stoppable {
   readonly db: DataSource;
   readonly keys = new SigningKeys();
   readonly verifier: AccessTokenVerifier;
+  /** Who is calling: the same verified, cached caller every subgraph uses. */
+  readonly auth: Authenticator;
   readonly register: RegisterHandler;
   readonly login: LoginHandler;
   readonly refresh: RefreshTokenHandler;
@@ -43,7 +48,7 @@ export class IdentityRuntime implements Stoppable {
       kafka: config.kafka,
       topic: Topics.identity,
       topicPartitions: config.topicPartitions,
-      migrations: [Accounts1732500000000],
+      migrations: [Accounts1732500000000, LoginAttempts1764700000000],
       logger,
       metrics: this.metrics,
       readiness: this.readiness,
@@ -58,8 +63,9 @@ export class IdentityRuntime implements Stoppable {
         return privateKey ? createPublicKey(privateKey) : undefined;
       },
     });
+    this.auth = new Authenticator(this.verifier);
     this.register = new RegisterHandler(this.db, tokens, name);
-    this.login = new LoginHandler(this.db, tokens);
+    this.login = new LoginHandler(this.db, tokens, new LoginThrottle(config.loginLimits));
     this.refresh = new RefreshTokenHandler(this.db, tokens);
     this.logout = new LogoutHandler(this.db);
   }

@@ -39,5 +39,16 @@ export class DomainError extends Error {
   }
 }
 
+/** Too many attempts: the client may try again after `retryAfterSeconds`. */
+export class RateLimitedError extends DomainError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    message: string,
+  ) {
+    super(ErrorCodes.rateLimited, message);
+    this.name = 'RateLimitedError';
+  }
+}
+
 export const notFound = (what: string): DomainError =>
   new DomainError(ErrorCodes.notFound, `${what} not found`);

@@ -7,3 +7,4 @@ export * from './energy/energy-events';
 export * from './identity/identity-events';
 export * from './billing/billing-events';
 export * from './feeds/feeds-events';
+export * from './public-api';

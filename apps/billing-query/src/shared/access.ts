@@ -1,5 +1,4 @@
-import { Caller } from '@voltstream/platform';
+import { Caller, isOwnerOrAdmin } from '@voltstream/platform';
 
 /** Customers read their own billing; ADMIN reads anyone's. */
-export const canRead = (caller: Caller, ownerId: string): boolean =>
-  ownerId === caller.userId || caller.roles.includes('ADMIN');
+export const canRead = (caller: Caller, ownerId: string): boolean => isOwnerOrAdmin(caller, ownerId);

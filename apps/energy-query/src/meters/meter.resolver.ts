@@ -8,7 +8,7 @@ import {
   notFound,
   UUID_PATTERN,
 } from '@voltstream/contracts';
-import { Authenticator, Caller, consistencyTokenOf, GraphQLContext } from '@voltstream/platform';
+import { Authenticator, consistencyTokenOf, GraphQLContext, isOwnerOrAdmin } from '@voltstream/platform';
 import { ConsumptionArgs, ConsumptionPage, readConsumption } from '../consumption/consumption-reads';
 import { EnergyQueryRuntime } from '../runtime';
 import { findMeter, MeterView, metersOwnedBy, waitForMeterVersion } from './meter-reads';
@@ -36,7 +36,7 @@ export class MeterResolver {
         await waitForMeterVersion(db, id, minVersion, this.runtime.config.consistencyWaitMs);
       return findMeter(db, id);
     });
-    if (!meter || !canRead(caller, meter)) throw notFound('meter');
+    if (!meter || !isOwnerOrAdmin(caller, meter.ownerId)) throw notFound('meter');
     return meter;
   }
 
@@ -79,10 +79,13 @@ export class MeterResolver {
     return page;
   }
 
+  /** The same rule as `meter(id)`: another user's meter looks exactly like a missing one. */
   @ResolveReference()
-  async resolveReference(reference: { id: string }): Promise<MeterView | null> {
+  async resolveReference(reference: { id: string }, context: GraphQLContext): Promise<MeterView | null> {
+    const caller = await this.auth.callerOf(context);
     if (!UUID_PATTERN.test(reference.id)) return null;
-    return this.runtime.readSide.router.read((db) => findMeter(db, reference.id));
+    const meter = await this.runtime.readSide.router.read((db) => findMeter(db, reference.id));
+    return meter && isOwnerOrAdmin(caller, meter.ownerId) ? meter : null;
   }
 
   /** The version a token asks for; tokens of other objects ask for nothing here. */
@@ -97,6 +100,3 @@ export class MeterResolver {
     return token.aggregateType === ENERGY_AGGREGATE && token.aggregateId === meterId ? token.version : 0;
   }
 }
-
-const canRead = (caller: Caller, meter: MeterView): boolean =>
-  meter.ownerId === caller.userId || caller.roles.includes('ADMIN');

@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { Args, Context, Query, Resolver } from '@nestjs/graphql';
 import { DomainError, ErrorCodes } from '@voltstream/contracts';
 import { MAX_FEED_PAGE_SIZE, TrendWindow } from '@voltstream/feeds';
-import { Authenticator, consistencyTokenOf, GraphQLContext } from '@voltstream/platform';
+import { consistencyTokenOf, GraphQLContext } from '@voltstream/platform';
 import { FeedsQueryRuntime } from '../runtime';
 import { feedsWriteOf } from '../shared/consistency';
 import { readsOf } from '../shared/feeds-reads';
@@ -11,12 +11,12 @@ import { DEFAULT_TRENDING, trendingCourseIds } from './trending-reads';
 
 @Resolver()
 export class TrendingResolver {
-  constructor(
-    @Inject(FeedsQueryRuntime) private readonly runtime: FeedsQueryRuntime,
-    @Inject(Authenticator) private readonly auth: Authenticator,
-  ) {}
+  constructor(@Inject(FeedsQueryRuntime) private readonly runtime: FeedsQueryRuntime) {}
 
-  /** Read from the scores the projector keeps, never by counting enrollments now. */
+  /**
+   * Public, like the rest of the catalogue (PUBLIC_API). Read from the scores the projector
+   * keeps, never by counting enrollments now.
+   */
   @Query('trendingCourses')
   async trendingCourses(
     @Args('window') window: TrendWindow,
@@ -24,7 +24,6 @@ export class TrendingResolver {
     @Args('consistency') consistency: string | null,
     @Context() context: GraphQLContext,
   ): Promise<CourseView[]> {
-    await this.auth.callerOf(context);
     const write = feedsWriteOf(consistencyTokenOf(context, consistency));
     const size = first ?? DEFAULT_TRENDING;
     if (!Number.isInteger(size) || size < 1 || size > MAX_FEED_PAGE_SIZE) {

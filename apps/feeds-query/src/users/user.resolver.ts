@@ -1,16 +1,17 @@
 import { Inject } from '@nestjs/common';
 import { Args, Context, Parent, Query, ResolveField, ResolveReference, Resolver } from '@nestjs/graphql';
 import { UUID_PATTERN } from '@voltstream/contracts';
-import { Authenticator, consistencyTokenOf, GraphQLContext } from '@voltstream/platform';
+import { Authenticator, consistencyTokenOf, GraphQLContext, isOwnerOrAdmin } from '@voltstream/platform';
 import { FeedsQueryRuntime } from '../runtime';
 import { feedsWriteOf } from '../shared/consistency';
 import { readsOf } from '../shared/feeds-reads';
 import { AchievementView, EnrollmentView, UserRef } from '../shared/views';
 
 /**
- * Identity owns users; feeds adds their public learning profile. Any signed-in user may read
- * anyone's enrollments, achievements and follow counts: they are what a profile page shows
- * and what followers see in feeds anyway. `followedByMe` is relative to the caller.
+ * Identity owns users; feeds adds their learning profile. Achievements and follow counts are
+ * public (a course author's or a learner's profile, API.md); enrollments are the user's own and
+ * an ADMIN's, and empty for anyone else; `followedByMe` is relative to the caller (false for
+ * an anonymous one). `user(id)` itself needs a signed-in caller.
  */
 @Resolver('User')
 export class UserResolver {
@@ -34,13 +35,13 @@ export class UserResolver {
 
   /** The gateway asks for users identity already vouched for: no lookup of existence here. */
   @ResolveReference()
-  async resolveReference(reference: { id: string }, context: GraphQLContext): Promise<UserRef | null> {
-    await this.auth.callerOf(context);
+  resolveReference(reference: { id: string }): UserRef | null {
     return UUID_PATTERN.test(reference.id) ? { id: reference.id.toLowerCase() } : null;
   }
 
   @ResolveField('enrollments')
   async enrollments(@Parent() user: UserRef, @Context() context: GraphQLContext): Promise<EnrollmentView[]> {
+    if (!isOwnerOrAdmin(await this.auth.optionalCaller(context), user.id)) return [];
     return readsOf(this.runtime, context).enrollmentsOf.load(user.id);
   }
 
@@ -64,8 +65,8 @@ export class UserResolver {
 
   @ResolveField('followedByMe')
   async followedByMe(@Parent() user: UserRef, @Context() context: GraphQLContext): Promise<boolean> {
-    const caller = await this.auth.callerOf(context);
-    if (caller.userId.toLowerCase() === user.id) return false;
+    const caller = await this.auth.optionalCaller(context);
+    if (!caller || caller.userId.toLowerCase() === user.id) return false;
     return readsOf(this.runtime, context).follows(caller.userId).load(user.id);
   }
 }

@@ -1,20 +1,21 @@
 import { ApolloServerPlugin, HeaderMap } from '@apollo/server';
-import { JsonLogger } from '@voltstream/platform';
-import { FieldNode, GraphQLError, Kind, OperationDefinitionNode, OperationTypeNode } from 'graphql';
+import { rootFieldsOf } from '@voltstream/platform';
+import { DocumentNode, GraphQLError, Kind, OperationDefinitionNode, OperationTypeNode } from 'graphql';
 import { clientAddress, GatewayContext } from './gateway-context';
 import { LoginThrottle } from './login-throttle';
 
-/** The email of every `login` field at the top of a mutation, literal or from variables. */
+/**
+ * The email of every `login` field a mutation runs, literal or from variables, wherever it
+ * stands: aliased, in an inline fragment or in a named fragment, at any depth of fragments.
+ */
 export function loginEmails(
+  document: DocumentNode,
   operation: OperationDefinitionNode,
   variables: Record<string, unknown>,
 ): string[] {
   if (operation.operation !== OperationTypeNode.MUTATION) return [];
-  return operation.selectionSet.selections
-    .filter(
-      (selection): selection is FieldNode =>
-        selection.kind === Kind.FIELD && selection.name.value === 'login',
-    )
+  return rootFieldsOf(document, operation)
+    .filter((field) => field.name.value === 'login')
     .map((field) => {
       const argument = field.arguments?.find((a) => a.name.value === 'email')?.value;
       if (argument?.kind === Kind.STRING) return argument.value;
@@ -27,27 +28,18 @@ export function loginEmails(
 }
 
 /**
- * Throttles sign-in before identity sees it. A Redis outage lets attempts through (logged):
- * refusing every login while the cache is down would lock everyone out.
+ * Throttles sign-in before identity sees it (identity throttles again, where the credentials
+ * live). While Redis is down the throttle counts in this process instead (LoginThrottle).
  */
-export function loginThrottlePlugin(
-  throttle: LoginThrottle,
-  logger: JsonLogger,
-): ApolloServerPlugin<GatewayContext> {
+export function loginThrottlePlugin(throttle: LoginThrottle): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ operation, request, contextValue }) {
+        async didResolveOperation({ document, operation, request, contextValue }) {
           if (!operation) return;
-          const emails = loginEmails(operation, request.variables ?? {});
+          const emails = loginEmails(document, operation, request.variables ?? {});
           if (emails.length === 0) return;
-          const ip = clientAddress(contextValue.req);
-          const wait = await throttle.attempt(emails, ip).catch((error: unknown) => {
-            logger.event('warn', 'login throttle unavailable; letting the attempt through', {
-              error: String(error),
-            });
-            return null;
-          });
+          const wait = await throttle.attempt(emails, clientAddress(contextValue.req));
           if (wait === null) return;
           throw new GraphQLError('too many sign-in attempts; wait before trying again', {
             extensions: {

@@ -45,3 +45,39 @@ export function secondsToWait(states: readonly CounterState[]): number | null {
   const over = states.filter(({ count, limit }) => count > limit);
   return over.length === 0 ? null : Math.max(1, ...over.map(({ resetSeconds }) => resetSeconds));
 }
+
+/**
+ * The same fixed windows counted in this process: what a throttle falls back to while Redis
+ * cannot be reached. Per instance only, so N gateways allow up to N× the limit during an
+ * outage — still a limit, where letting every attempt through would be none. Windows that have
+ * closed are dropped as keys are touched, and the map is bounded.
+ */
+export class LocalWindowCounters {
+  private readonly windows = new Map<string, { count: number; endsAt: number }>();
+
+  constructor(
+    private readonly windowSeconds: number,
+    private readonly maxKeys = 100_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  add(increments: readonly CounterIncrement[]): CounterState[] {
+    const now = this.now();
+    if (this.windows.size >= this.maxKeys) this.dropClosed(now);
+    return increments.map(({ key, cost, limit }) => {
+      let window = this.windows.get(key);
+      if (!window || window.endsAt <= now) {
+        window = { count: 0, endsAt: now + this.windowSeconds * 1000 };
+        this.windows.set(key, window);
+      }
+      window.count += cost;
+      return { count: window.count, limit, resetSeconds: Math.max(1, Math.ceil((window.endsAt - now) / 1000)) };
+    });
+  }
+
+  private dropClosed(now: number): void {
+    for (const [key, window] of this.windows) if (window.endsAt <= now) this.windows.delete(key);
+    // Still full of live windows (a flood of distinct keys): start over rather than grow.
+    if (this.windows.size >= this.maxKeys) this.windows.clear();
+  }
+}

@@ -57,10 +57,21 @@ export const accountStore = {
 };
 
 /** The User fields the API shows; never the password hash. */
-export const toUser = (account: Account) => ({
+export interface UserView {
+  id: string;
+  email: string;
+  displayName: string;
+  roles: string[];
+  createdAt: Date;
+  /** Set on the user of an AuthPayload: the session's own user, before its token is sent. */
+  viewerIsSelf?: boolean;
+}
+
+export const toUser = (account: Account, viewerIsSelf = false): UserView => ({
   id: account.id,
   email: account.email,
   displayName: account.displayName,
   roles: account.roles,
   createdAt: account.createdAt,
+  ...(viewerIsSelf ? { viewerIsSelf } : {}),
 });

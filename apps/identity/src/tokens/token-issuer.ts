@@ -44,7 +44,7 @@ export class TokenIssuer {
       accessToken,
       refreshToken,
       expiresIn: this.settings.accessTokenTtlSeconds,
-      user: toUser(account),
+      user: toUser(account, true),
     };
   }
 }

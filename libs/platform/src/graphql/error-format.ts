@@ -1,4 +1,4 @@
-import { DomainError, ErrorCodes } from '@voltstream/contracts';
+import { DomainError, ErrorCodes, RateLimitedError } from '@voltstream/contracts';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 
 /** Apollo's own codes for documents that do not parse or validate: the client's input. */
@@ -25,6 +25,7 @@ export function formatGraphQLError(
   if (original instanceof DomainError) {
     const extensions: Record<string, unknown> = { code: original.code };
     if (original.fieldErrors.length > 0) extensions['fieldErrors'] = original.fieldErrors;
+    if (original instanceof RateLimitedError) extensions['retryAfterSeconds'] = original.retryAfterSeconds;
     return { message: original.message, path: formatted.path, locations: formatted.locations, extensions };
   }
   const rawCode = formatted.extensions?.['code'];

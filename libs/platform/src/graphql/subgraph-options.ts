@@ -2,9 +2,11 @@ import { ApolloFederationDriver, ApolloFederationDriverConfig } from '@nestjs/ap
 import { DynamicModule } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { GraphQLFormattedError } from 'graphql';
+import { Authenticator } from '../auth/authenticator';
 import { JsonLogger } from '../logging/json-logger';
 import { DateTimeScalar } from './date-time.scalar';
 import { formatGraphQLError } from './error-format';
+import { operationGatePlugin, PublicSurface } from './operation-gate';
 
 /** Apollo's formatError for a service: codes per API.md, internal errors to the log only. */
 export function errorFormatter(logger: JsonLogger) {
@@ -16,9 +18,14 @@ export function errorFormatter(logger: JsonLogger) {
 
 /**
  * The GraphQL module every subgraph shares: schema-first SDL from `typePaths`, federation 2,
- * the DateTime scalar, errors mapped to codes, no stack traces.
+ * the DateTime scalar, errors mapped to codes, no stack traces, and the operation gate: a
+ * verified access token for everything but `publicSurface`.
  */
-export function subgraphModule(typePaths: string[], logger: JsonLogger): DynamicModule {
+export function subgraphModule(
+  typePaths: string[],
+  logger: JsonLogger,
+  gate: { auth: Authenticator; publicSurface?: PublicSurface },
+): DynamicModule {
   return GraphQLModule.forRoot<ApolloFederationDriverConfig>({
     driver: ApolloFederationDriver,
     typePaths,
@@ -29,6 +36,7 @@ export function subgraphModule(typePaths: string[], logger: JsonLogger): Dynamic
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
     context: ({ req }: { req: unknown }) => ({ req }),
+    plugins: [operationGatePlugin(gate.auth, gate.publicSurface ?? {})],
     formatError: errorFormatter(logger),
   });
 }

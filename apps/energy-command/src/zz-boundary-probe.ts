@@ -1,0 +1,2 @@
+import { readConfig } from '../../energy-query/src/config';
+export const probe = readConfig;
