@@ -29,6 +29,7 @@ export * from './health/health.controller';
 export * from './health/observability.module';
 export * from './graphql/error-format';
 export * from './auth/jwt';
+export * from './auth/jwks-key-source';
 export * from './auth/authenticator';
 export * from './graphql/date-time.scalar';
 export * from './graphql/request-context';

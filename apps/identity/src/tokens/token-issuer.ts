@@ -22,7 +22,7 @@ export class TokenIssuer {
   async issue(tx: Queryable, account: Account, familyId: string = randomUUID()) {
     const now = Math.floor(Date.now() / 1000);
     const key = this.keys.current();
-    const accessToken = signAccessToken(
+    const accessToken = await signAccessToken(
       {
         sub: account.id,
         roles: account.roles,

@@ -1,7 +1,8 @@
 import { DomainError, ErrorCodes } from '@voltstream/contracts';
 import { EnvReader } from '../config/env-reader';
 import { bearerTokenOf, GraphQLContext } from '../graphql/request-context';
-import { AccessTokenVerifier, jwksKeySource } from './jwt';
+import { jwksKeySource } from './jwks-key-source';
+import { AccessTokenVerifier } from './jwt';
 
 export interface Caller {
   userId: string;

@@ -1,4 +1,5 @@
-import { createPublicKey, KeyObject, sign, verify } from 'node:crypto';
+import { createPublicKey, KeyObject } from 'node:crypto';
+import { errors, JWTHeaderParameters, jwtVerify, SignJWT } from 'jose';
 import { DomainError, ErrorCodes } from '@voltstream/contracts';
 
 /** The claims of a Voltstream access token. */
@@ -12,19 +13,19 @@ export interface AccessClaims {
 }
 
 /** The one algorithm accepted: tokens saying `none`, HS256 or anything else are refused. */
-const ALGORITHM = 'ES256';
+export const ACCESS_TOKEN_ALGORITHM = 'ES256';
 const CLOCK_SKEW_SECONDS = 30;
+// Ours are ~400 chars; the cap keeps an attacker's megabyte header from being decoded at all.
+const MAX_TOKEN_LENGTH = 4096;
 
-const b64 = (value: Buffer | string) => Buffer.from(value).toString('base64url');
-
-export function signAccessToken(claims: AccessClaims, privateKey: KeyObject, kid: string): string {
-  const header = b64(JSON.stringify({ alg: ALGORITHM, typ: 'JWT', kid }));
-  const payload = b64(JSON.stringify(claims));
-  const signature = sign('sha256', Buffer.from(`${header}.${payload}`), {
-    key: privateKey,
-    dsaEncoding: 'ieee-p1363',
-  });
-  return `${header}.${payload}.${b64(signature)}`;
+export async function signAccessToken(
+  claims: AccessClaims,
+  privateKey: KeyObject,
+  kid: string,
+): Promise<string> {
+  return new SignJWT({ ...claims })
+    .setProtectedHeader({ alg: ACCESS_TOKEN_ALGORITHM, typ: 'JWT', kid })
+    .sign(privateKey);
 }
 
 export type KeySource = (kid: string) => Promise<KeyObject | undefined>;
@@ -42,36 +43,61 @@ export class AccessTokenVerifier {
   ) {}
 
   async verify(token: string): Promise<AccessClaims> {
-    const parts = token.split('.');
-    if (parts.length !== 3 || token.length > 4096) throw unauthenticated('malformed');
-    const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
-    const header = parseJson(headerPart) as { alg?: unknown; kid?: unknown } | null;
-    if (!header || header.alg !== ALGORITHM) throw unauthenticated('algorithm not accepted');
+    if (token.length > MAX_TOKEN_LENGTH) throw unauthenticated('malformed');
+    const { payload } = await jwtVerify(token, this.keyFor, {
+      algorithms: [ACCESS_TOKEN_ALGORITHM],
+      issuer: this.options.issuer,
+      audience: this.options.audience,
+      requiredClaims: ['exp'],
+      clockTolerance: CLOCK_SKEW_SECONDS,
+      currentDate: new Date(this.options.now?.() ?? Date.now()),
+    }).catch(refusal);
+    const { sub, roles, iss, aud, iat, exp } = payload;
+    if (
+      typeof sub !== 'string' ||
+      !Array.isArray(roles) ||
+      !roles.every((role): role is string => typeof role === 'string') ||
+      typeof iss !== 'string' ||
+      typeof aud !== 'string' ||
+      typeof iat !== 'number' ||
+      typeof exp !== 'number'
+    )
+      throw unauthenticated('bad claims');
+    return { sub, roles, iss, aud, iat, exp };
+  }
+
+  // jose calls this only after the header parsed and named ES256, so no other alg reaches a key.
+  private readonly keyFor = async (header: JWTHeaderParameters): Promise<KeyObject> => {
+    // jose itself accepts `crit: ["b64"]`; we issue no crit header, so any one is not ours.
+    if (header.crit !== undefined) throw unauthenticated('critical header');
     if (typeof header.kid !== 'string') throw unauthenticated('no key id');
     const key = await this.options.keys(header.kid);
     if (!key) throw unauthenticated('unknown key');
-    const signed = Buffer.from(`${headerPart}.${payloadPart}`);
-    const signature = Buffer.from(signaturePart, 'base64url');
-    if (!verify('sha256', signed, { key, dsaEncoding: 'ieee-p1363' }, signature))
-      throw unauthenticated('bad signature');
-    const claims = parseJson(payloadPart) as Partial<AccessClaims> | null;
-    const now = Math.floor((this.options.now?.() ?? Date.now()) / 1000);
-    if (!claims || typeof claims.sub !== 'string' || !Array.isArray(claims.roles))
-      throw unauthenticated('bad claims');
-    if (claims.iss !== this.options.issuer) throw unauthenticated('wrong issuer');
-    if (claims.aud !== this.options.audience) throw unauthenticated('wrong audience');
-    if (typeof claims.exp !== 'number' || claims.exp + CLOCK_SKEW_SECONDS < now)
-      throw unauthenticated('expired');
-    return claims as AccessClaims;
-  }
+    return key;
+  };
 }
 
-function parseJson(part: string): unknown {
-  try {
-    return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-  } catch {
-    return null;
-  }
+const CLAIM_REASONS: Record<string, string> = {
+  iss: 'wrong issuer',
+  aud: 'wrong audience',
+  nbf: 'not yet valid',
+};
+const REASONS: Record<string, string> = {
+  [errors.JOSEAlgNotAllowed.code]: 'algorithm not accepted',
+  [errors.JOSENotSupported.code]: 'unsupported header',
+  [errors.JWSSignatureVerificationFailed.code]: 'bad signature',
+  [errors.JWTExpired.code]: 'expired',
+};
+
+/**
+ * A token's fault becomes UNAUTHENTICATED; anything else (the key source unreachable, a bug) is
+ * rethrown as it is, so an outage is not reported to callers as bad credentials.
+ */
+function refusal(error: unknown): never {
+  if (error instanceof DomainError || !(error instanceof errors.JOSEError)) throw error;
+  if (error instanceof errors.JWTClaimValidationFailed)
+    throw unauthenticated(CLAIM_REASONS[error.claim] ?? 'bad claims');
+  throw unauthenticated(REASONS[error.code] ?? 'malformed');
 }
 
 export interface PublicJwk {
@@ -80,7 +106,7 @@ export interface PublicJwk {
   x: string;
   y: string;
   kid: string;
-  alg: typeof ALGORITHM;
+  alg: typeof ACCESS_TOKEN_ALGORITHM;
   use: 'sig';
 }
 
@@ -91,27 +117,5 @@ export function publicJwk(key: KeyObject, kid: string): PublicJwk {
     x: string;
     y: string;
   };
-  return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, kid, alg: ALGORITHM, use: 'sig' };
-}
-
-/**
- * Keys from a JWKS endpoint, cached by kid; an unknown kid refetches the set, at most every
- * 30 s, so a rotated key is picked up without letting bad tokens hammer the endpoint.
- */
-export function jwksKeySource(url: string): KeySource {
-  const keys = new Map<string, KeyObject>();
-  let lastFetch = 0;
-  return async (kid) => {
-    if (!keys.has(kid) && Date.now() - lastFetch > 30_000) {
-      const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
-      const body = (await response.json()) as { keys?: PublicJwk[] };
-      // Only a successful fetch counts: identity starting late must not lock keys out for 30 s.
-      lastFetch = Date.now();
-      for (const jwk of body.keys ?? []) {
-        if (jwk.alg === ALGORITHM && jwk.kty === 'EC')
-          keys.set(jwk.kid, createPublicKey({ key: { ...jwk }, format: 'jwk' }));
-      }
-    }
-    return keys.get(kid);
-  };
+  return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, kid, alg: ACCESS_TOKEN_ALGORITHM, use: 'sig' };
 }
