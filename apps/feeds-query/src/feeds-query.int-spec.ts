@@ -96,7 +96,10 @@ describe('feeds-query', () => {
     const seenByAda = dataOf(await service.ask<Profile>(PROFILE, { id: twenty.id }, ada)).user!;
     assert.deepEqual(seenByAda.enrollments, []);
     assert.deepEqual(seenByAda.achievements, [{ code: 'FIRST_COURSE_COMPLETED' }]);
-    assert.deepEqual([seenByAda.followerCount, seenByAda.followingCount, seenByAda.followedByMe], [1, 1, true]);
+    assert.deepEqual(
+      [seenByAda.followerCount, seenByAda.followingCount, seenByAda.followedByMe],
+      [1, 1, true],
+    );
     const seenByBob = dataOf(await service.ask<Profile>(PROFILE, { id: twenty.id }, bob)).user!;
     assert.equal(seenByBob.followedByMe, false);
   });
@@ -263,7 +266,12 @@ describe('feeds-query', () => {
       null,
       { followerCount: 1, followedByMe: true },
     ]);
-    assert.equal(codeOf(await service.ask(query, { r: representations })), 'UNAUTHENTICATED');
+    // The catalogue and public profiles are public: an anonymous lookup sees them, followed by no one.
+    const anonymous = dataOf(await service.ask<{ _entities: unknown[] }>(query, { r: representations }));
+    assert.deepEqual(anonymous._entities[2], { followerCount: 1, followedByMe: false });
+    const meterLookup = 'query($r: [_Any!]!) { _entities(representations: $r) { __typename } }';
+    const anonymousMeter = await service.ask(meterLookup, { r: [{ __typename: 'Meter', id: someone() }] });
+    assert.equal(codeOf(anonymousMeter), 'UNAUTHENTICATED', 'a type this subgraph does not make public');
   });
 
   it('lists trending courses from the scores the projector keeps', async () => {

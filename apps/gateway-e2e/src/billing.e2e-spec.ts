@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { dataOf, databaseUrl, eventually, graphql, queryOnce, service } from '@voltstream/testing';
 import { createHmac, randomUUID } from 'node:crypto';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { newAdmin, newUser, recordReadings, registerMeter, settings } from './energy-api';
+import { subscriptionClient, subscriptionRefusal } from './subscription-client';
 
 const BILLING_DB = () => databaseUrl(settings.databaseUrl, 'billing_command');
 const DAY_MS = 86_400_000;
@@ -431,25 +430,11 @@ describe('billing: tariffs, usage, invoices and payments', () => {
     const strangersPdf = await fetch(pdfUrl, { headers: { authorization: `Bearer ${stranger}` } });
     assert.equal(strangersPdf.status, 404);
 
-    const ws = (token: string) =>
-      createClient({
-        url: settings.gatewayUrl.replace(/^http/, 'ws'),
-        webSocketImpl: WebSocket,
-        connectionParams: { authorization: `Bearer ${token}` },
-        retryAttempts: 0,
-      });
     const query =
       'subscription($a: ID!) { invoiceUpdates(accountId: $a) { id status amountDue { amountMinor } } }';
-    const refused = ws(stranger);
-    try {
-      for await (const result of refused.iterate({ query, variables: { a: account.id } })) {
-        assert.equal(result.errors?.[0]?.extensions?.['code'], 'NOT_FOUND');
-        break;
-      }
-    } finally {
-      await refused.dispose();
-    }
-    const owner = ws(customer);
+    const refused = await subscriptionRefusal(stranger, query, { a: account.id });
+    assert.equal(refused.extensions?.code, 'NOT_FOUND', JSON.stringify(refused));
+    const owner = subscriptionClient(customer);
     try {
       const updates = owner.iterate<{
         invoiceUpdates: { id: string; status: string; amountDue: { amountMinor: number } };

@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FeedsEventTypes, Topics, USER_FOLLOWS_AGGREGATE } from '@voltstream/contracts';
 import { dataOf, databaseUrl, eventually, graphql, queryOnce } from '@voltstream/testing';
-import { createClient } from 'graphql-ws';
 import { Kafka, logLevel } from 'kafkajs';
-import WebSocket from 'ws';
 import { randomUUID } from 'node:crypto';
 import { settings } from './energy-api';
+import { subscriptionClient, subscriptionRefusal } from './subscription-client';
 
 const PASSWORD = 'a long enough passphrase';
 
@@ -264,13 +263,7 @@ describe('a celebrity with 10,000 followers', () => {
 });
 
 describe('feedUpdates subscription over graphql-ws', () => {
-  const subscribe = (token: string | undefined) =>
-    createClient({
-      url: settings.gatewayUrl.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
-      connectionParams: token ? { authorization: `Bearer ${token}` } : {},
-      retryAttempts: 0,
-    });
+  const subscribe = subscriptionClient;
   const QUERY = 'subscription { feedUpdates { id verb text actor { id } } }';
 
   it("delivers a followee's new post to the follower's open subscription, and refuses no sign-in", async () => {
@@ -278,15 +271,8 @@ describe('feedUpdates subscription over graphql-ws', () => {
     await call(reader, 'mutation($u: ID!) { follow(userId: $u) }', { u: author.id });
     await feedBecomes(reader, [`FOLLOWED:${reader.id}`]);
 
-    const anonymous = subscribe(undefined);
-    try {
-      for await (const result of anonymous.iterate({ query: QUERY })) {
-        assert.equal(result.errors?.[0]?.extensions?.['code'], 'UNAUTHENTICATED');
-        break;
-      }
-    } finally {
-      await anonymous.dispose();
-    }
+    const anonymous = await subscriptionRefusal(undefined, QUERY);
+    assert.equal(anonymous.extensions?.code, 'UNAUTHENTICATED', JSON.stringify(anonymous));
 
     const client = subscribe(reader.token);
     try {

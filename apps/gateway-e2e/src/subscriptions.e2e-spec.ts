@@ -2,8 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dataOf, eventually } from '@voltstream/testing';
 import { FormattedExecutionResult } from 'graphql';
-import { Client, createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import {
   newUser,
   quarterHourReadings,
@@ -12,17 +10,11 @@ import {
   registerMeter,
   settings,
 } from './energy-api';
+import { subscriptionClient, subscriptionRefusal } from './subscription-client';
 
-const wsUrl = settings.gatewayUrl.replace(/^http/, 'ws');
 const SUBSCRIPTION = 'subscription($meterId: ID!) { meterReadings(meterId: $meterId) { at kwh } }';
 
-const clientFor = (token: string | undefined): Client =>
-  createClient({
-    url: wsUrl,
-    webSocketImpl: WebSocket,
-    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
-    retryAttempts: 0,
-  });
+const clientFor = subscriptionClient;
 
 async function openSubscriptions(): Promise<number> {
   const text = await (await fetch(`${settings.serviceBaseUrl('gateway')}/metrics`)).text();
@@ -32,30 +24,8 @@ async function openSubscriptions(): Promise<number> {
 
 type Next = FormattedExecutionResult<{ meterReadings: { at: string; kwh: number } }, unknown>;
 
-/**
- * What a refused subscription answers: graphql-ws sends the errors of a failed subscribe as
- * the one result of the operation, then completes it.
- */
-async function refusal(
-  token: string | undefined,
-  meterId: string,
-): Promise<{ message: string; extensions?: { code?: string } }> {
-  const client = clientFor(token);
-  try {
-    const results: Next[] = [];
-    for await (const result of client.iterate<{ meterReadings: { at: string; kwh: number } }>({
-      query: SUBSCRIPTION,
-      variables: { meterId },
-    })) {
-      results.push(result);
-    }
-    assert.equal(results.length, 1);
-    assert.equal(results[0].data ?? null, null, 'no reading is delivered');
-    return results[0].errors![0];
-  } finally {
-    await client.dispose();
-  }
-}
+const refusal = (token: string | undefined, meterId: string) =>
+  subscriptionRefusal(token, SUBSCRIPTION, { meterId });
 
 describe('meterReadings subscription over graphql-ws', () => {
   it('delivers a newly recorded reading to the meter owner', async () => {
@@ -107,5 +77,18 @@ describe('meterReadings subscription over graphql-ws', () => {
   it('refuses a connection without a user', async () => {
     const meter = await registerMeter(await newUser());
     assert.equal((await refusal(undefined, meter.id)).extensions?.code, 'UNAUTHENTICATED');
+  });
+
+  it('answers a selection that fails validation with BAD_USER_INPUT, not INTERNAL', async () => {
+    const user = await newUser();
+    const meter = await registerMeter(user);
+    const invalid = await subscriptionRefusal(
+      user,
+      'subscription($meterId: ID!) { meterReadings(meterId: $meterId) { at noSuchField } }',
+      { meterId: meter.id },
+    );
+    assert.equal(invalid.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(invalid));
+    const unparsable = await subscriptionRefusal(user, 'subscription { meterReadings(');
+    assert.equal(unparsable.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(unparsable));
   });
 });

@@ -8,7 +8,13 @@ export const PUBLIC_API = {
   identity: {
     // Signing up and in cannot need a token; `logout` takes the refresh token it revokes, which
     // is its own proof; `me` answers null without a token and so reveals nothing.
-    rootFields: ['Mutation.register', 'Mutation.login', 'Mutation.refreshToken', 'Mutation.logout', 'Query.me'],
+    rootFields: [
+      'Mutation.register',
+      'Mutation.login',
+      'Mutation.refreshToken',
+      'Mutation.logout',
+      'Query.me',
+    ],
     // A course's author: id and displayName only (email and roles are the user's own).
     entities: ['User'],
   },
@@ -20,8 +26,13 @@ export const PUBLIC_API = {
 } as const satisfies Record<string, { rootFields: readonly string[]; entities: readonly string[] }>;
 
 /** The public surface of one subgraph (none for a subgraph the table does not name). */
-export function publicSurfaceOf(subgraph: string): { rootFields: readonly string[]; entities: readonly string[] } {
-  return (PUBLIC_API as Record<string, { rootFields: readonly string[]; entities: readonly string[] }>)[
-    subgraph
-  ] ?? { rootFields: [], entities: [] };
+export function publicSurfaceOf(subgraph: string): {
+  rootFields: readonly string[];
+  entities: readonly string[];
+} {
+  return (
+    (PUBLIC_API as Record<string, { rootFields: readonly string[]; entities: readonly string[] }>)[
+      subgraph
+    ] ?? { rootFields: [], entities: [] }
+  );
 }

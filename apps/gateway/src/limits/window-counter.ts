@@ -71,7 +71,11 @@ export class LocalWindowCounters {
         this.windows.set(key, window);
       }
       window.count += cost;
-      return { count: window.count, limit, resetSeconds: Math.max(1, Math.ceil((window.endsAt - now) / 1000)) };
+      return {
+        count: window.count,
+        limit,
+        resetSeconds: Math.max(1, Math.ceil((window.endsAt - now) / 1000)),
+      };
     });
   }
 

@@ -26,7 +26,9 @@ export function serveSubscriptions(
         const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
         return { caller: token ? await auth.verify(token) : null, token };
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map((error) => mapped(error, logger)),
+      // graphql-ws sends the document's parse and validation errors here: they are the client's
+      // input (BAD_USER_INPUT), not an INTERNAL failure of ours.
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => mapped(asClientInput(error), logger)),
       onNext: (_ctx, _id, _payload, _args, result) => {
         if ('errors' in result && result.errors) {
           return {
@@ -43,6 +45,15 @@ export function serveSubscriptions(
     await cleanup.dispose();
     wss.close();
   };
+}
+
+/** A GraphQL error raised by no resolver and carrying no code is a document the client got wrong. */
+function asClientInput(error: GraphQLError): GraphQLError {
+  if (error.originalError || error.extensions['code']) return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+  });
 }
 
 function mapped(error: GraphQLError, logger: JsonLogger): GraphQLFormattedError {

@@ -35,8 +35,9 @@ export class LoginThrottle {
       [accountKey, `address:${address}`, this.limits.windowSeconds],
     );
     await this.sweepNowAndThen(db);
-    const over = rows.filter(({ key, attempts }) =>
-      attempts > (key === accountKey ? this.limits.perAccount : this.limits.perAddress),
+    const over = rows.filter(
+      ({ key, attempts }) =>
+        attempts > (key === accountKey ? this.limits.perAccount : this.limits.perAddress),
     );
     return over.length === 0 ? null : Math.max(...over.map((row) => row.reset_seconds));
   }

@@ -16,7 +16,8 @@ export class LoginHandler {
   /** `address` is the client's, as the gateway saw it (see TRUST_PROXY). */
   async execute(email: string, password: string, address: string): Promise<AuthPayload> {
     const wait = await this.throttle.attempt(this.db, email, address);
-    if (wait !== null) throw new RateLimitedError(wait, 'too many sign-in attempts; wait before trying again');
+    if (wait !== null)
+      throw new RateLimitedError(wait, 'too many sign-in attempts; wait before trying again');
     const account = await accountStore.byEmail(this.db, normalizeEmail(email));
     // The same work and the same answer whether the account exists or the password is wrong.
     const valid = await verifyPassword(

@@ -11,7 +11,8 @@ export interface Caller {
 
 /** The owner of an object, or an ADMIN: who may see it (API.md, "Visibility"). */
 export const isOwnerOrAdmin = (caller: Caller | null, ownerId: string): boolean =>
-  caller !== null && (caller.userId.toLowerCase() === ownerId.toLowerCase() || caller.roles.includes('ADMIN'));
+  caller !== null &&
+  (caller.userId.toLowerCase() === ownerId.toLowerCase() || caller.roles.includes('ADMIN'));
 
 export interface AuthConfig {
   jwksUrl: string;

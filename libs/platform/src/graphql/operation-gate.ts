@@ -67,7 +67,9 @@ export function fieldsNeedingToken(
   publicFields: ReadonlySet<string>,
   publicEntities: ReadonlySet<string>,
 ): string[] {
-  const rootType = { query: 'Query', mutation: 'Mutation', subscription: 'Subscription' }[operation.operation];
+  const rootType = { query: 'Query', mutation: 'Mutation', subscription: 'Subscription' }[
+    operation.operation
+  ];
   return rootFieldsOf(document, operation)
     .filter((field) => {
       const name = field.name.value;

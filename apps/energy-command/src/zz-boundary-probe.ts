@@ -1,2 +1,0 @@
-import { readConfig } from '../../energy-query/src/config';
-export const probe = readConfig;
