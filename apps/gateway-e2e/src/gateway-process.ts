@@ -53,7 +53,8 @@ export async function startGateway(port: number, env: Record<string, string>): P
         (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.status === 200
           ? true
           : undefined,
-      30_000,
+      // Generous: on a loaded 2-core machine a cold Nest + Apollo gateway can take a while.
+      60_000,
       `the extra gateway on port ${port}`,
     );
   } catch (error) {

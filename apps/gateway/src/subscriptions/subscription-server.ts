@@ -1,5 +1,5 @@
 import { Authenticator, formatGraphQLError, JsonLogger } from '@voltstream/platform';
-import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { GraphQLError, GraphQLFormattedError, GraphQLSchema, parse } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { IncomingMessage, Server } from 'node:http';
 import { WebSocketServer } from 'ws';
@@ -28,6 +28,16 @@ export function serveSubscriptions(
       },
       // graphql-ws sends the document's parse and validation errors here: they are the client's
       // input (BAD_USER_INPUT), not an INTERNAL failure of ours.
+      // A document that does not parse would otherwise close the whole socket (4500, "Internal
+      // server error"): answer it as the operation's error, like one that fails validation.
+      onSubscribe: (_ctx, _id, payload) => {
+        try {
+          parse(payload.query);
+          return undefined;
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError('the document does not parse')];
+        }
+      },
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => mapped(asClientInput(error), logger)),
       onNext: (_ctx, _id, _payload, _args, result) => {
         if ('errors' in result && result.errors) {
