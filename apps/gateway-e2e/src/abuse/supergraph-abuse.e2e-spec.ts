@@ -154,7 +154,7 @@ describe('abuse tests generated from the supergraph', () => {
     assert.deepEqual(failures, []);
   });
 
-  it('refuses every entity lookup to an anonymous caller unless the type is public there', async (t) => {
+  it('refuses every entity lookup, and the schema itself, to an anonymous caller unless the type is public there', async (t) => {
     const failures: string[] = [];
     for (const { subgraph, type } of ENTITY_LOOKUPS) {
       const id = (world.owned.a as Record<string, string>)[type] ?? world.a.id;
@@ -168,6 +168,14 @@ describe('abuse tests generated from the supergraph', () => {
       const code = response.errors[0]?.extensions?.code;
       if (publicHere ? code === 'UNAUTHENTICATED' : code !== 'UNAUTHENTICATED')
         failures.push(`${subgraph.name} _entities ${type}: ${seen(response, [])}`);
+    }
+    // Fields every subgraph has beside its SDL: its schema and its SDL are not for strangers either.
+    for (const subgraph of SUBGRAPHS) {
+      for (const query of ['{ _service { sdl } }', '{ __schema { queryType { name } } }']) {
+        const response = await ask(undefined, query, {}, subgraphUrl(subgraph.name));
+        if (response.errors[0]?.extensions?.code !== 'UNAUTHENTICATED')
+          failures.push(`${subgraph.name} ${query}: ${seen(response, [])}`);
+      }
     }
     t.diagnostic(`${ENTITY_LOOKUPS.length} entity lookups walked`);
     assert.deepEqual(failures, []);
