@@ -116,7 +116,7 @@ export class ProjectionDeadLetters<T> {
       }[]
     >(
       `SELECT topic, partition, "offset"::text AS offset, message_key, value, parked_at FROM projection_parked
-       WHERE projection = $1 ORDER BY topic, partition, "offset"`,
+       WHERE projection = $1 ORDER BY topic, partition, projection_parked."offset"`,
       [this.projection.name],
     );
     return rows.map((row) => ({
@@ -166,7 +166,8 @@ export class ProjectionDeadLetters<T> {
           ? []
           : await tx.query<{ offset: string; value: Buffer | null }[]>(
               `SELECT "offset"::text AS offset, value FROM projection_parked
-               WHERE projection = $1 AND topic = $2 AND partition = $3 AND message_key = $4 ORDER BY "offset"`,
+               WHERE projection = $1 AND topic = $2 AND partition = $3 AND message_key = $4
+               ORDER BY projection_parked."offset"`,
               [...where, letter.message_key],
             );
       const stored = how.replay ? [{ offset: ref.offset, value: letter.value }, ...parked] : parked;
