@@ -54,7 +54,10 @@ export class ReadModelHarness {
       connectTimeoutMs: 3000,
       statementTimeoutMs: 10_000,
       // Every database a projection runs into has the runner's dead-letter and parking tables.
-      migrations: [...(migrations as unknown[]), ProjectionDeadLetters1767300000000] as typeof migrations,
+      migrations: [
+        ...(migrations as unknown[]).filter((m) => m !== ProjectionDeadLetters1767300000000),
+        ProjectionDeadLetters1767300000000,
+      ] as typeof migrations,
     });
     await source.initialize();
     await migrate(source, `${name}-projection-test`);
@@ -145,6 +148,18 @@ export class ScratchTopic {
     this.runners.push(runner);
     await runner.start();
     return runner;
+  }
+
+  /** How many messages the dead-letter topic holds now (its end offset; 0 when none). */
+  async deadLetterCount(): Promise<number> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(deadLetterTopic(this.name));
+      return offsets.reduce((sum, { high }) => sum + Number(high), 0);
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /**
