@@ -120,6 +120,42 @@ function assertStallReported(red: StallSeen[], projection: string): void {
   );
 }
 
+/**
+ * Closes `database` to connections and ends its sessions (the read-model database going away
+ * while the write side keeps taking readings), for `ms`, running `during` meanwhile and polling
+ * `service`'s probe `probe`; returns what readiness said about the stall while it lasted.
+ */
+async function withDatabaseClosed(
+  database: string,
+  ms: number,
+  service: string,
+  probe: string,
+  during: () => Promise<void>,
+): Promise<StallSeen[]> {
+  const admin = databaseUrl(settings.databaseUrl, 'postgres');
+  const red: StallSeen[] = [];
+  await queryOnce(admin, `ALTER DATABASE ${database} ALLOW_CONNECTIONS false`);
+  try {
+    await queryOnce(
+      admin,
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [database],
+    );
+    const closedAt = Date.now();
+    await during();
+    while (Date.now() - closedAt < ms) {
+      const readiness = await readinessOf(service);
+      const stalled = readiness.body.details[probe]?.['stalled'];
+      if (readiness.status !== 200 && Array.isArray(stalled))
+        red.push({ status: readiness.status, stalled: stalled as Record<string, unknown>[] });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    await queryOnce(admin, `ALTER DATABASE ${database} ALLOW_CONNECTIONS true`);
+  }
+  return red;
+}
+
 describe('projections wait out a locked read-model table (F9)', () => {
   it('energy-query: consumption_daily locked, readings recorded meanwhile; nothing lost, nothing dead-lettered', async () => {
     const token = await newUser();
@@ -172,6 +208,55 @@ describe('projections wait out a locked read-model table (F9)', () => {
     assert.equal(
       await metric('energy-query', /^projection_stalled_partitions\{.*projection="energy-read-model"/),
       0,
+    );
+  });
+
+  it('energy-query: its read database closed for 30 s while readings are recorded; nothing lost, nothing dead-lettered', async () => {
+    const token = await newUser();
+    const meterId = await meterWithReadings(token, '2026-11-27T00:00:00Z');
+    const readModel = databaseUrl(settings.databaseUrl, 'energy_read');
+    const readSide = async () =>
+      (
+        await queryOnce<{ version: number; count: number; wh: number }>(
+          readModel,
+          `SELECT (SELECT version FROM meters WHERE id = $1) AS version,
+                  (SELECT count(*)::int FROM readings WHERE meter_id = $1) AS count,
+                  (SELECT coalesce(sum(wh), 0)::int FROM readings WHERE meter_id = $1) AS wh`,
+          [meterId],
+        )
+      )[0];
+    await eventually(
+      async () => ((await readSide()).count === 48 ? true : undefined),
+      30_000,
+      'the first readings',
+    );
+    const deadLettersBefore = await deadLetterCount();
+
+    const red = await withDatabaseClosed('energy_read', 30_000, 'energy-query', 'projector', () =>
+      recordMore(token, meterId, ['2026-11-28T00:00:00Z', '2026-11-29T00:00:00Z']),
+    );
+    assert.ok(red.length > 0, 'readiness said the projector was stalled');
+    const reasons = new Set(
+      red.flatMap((seen) => seen.stalled.map((s) => `${String(s['kind'])}:${String(s['reason'])}`)),
+    );
+    assert.ok(
+      [...reasons].every((reason) => reason.startsWith('transient:')),
+      `only transient reasons: ${[...reasons].join(', ')}`,
+    );
+
+    const expected = await written(meterId);
+    assert.equal(expected.count, 48 + 2 * 96);
+    await eventually(
+      async () => ((await readSide()).version === expected.version ? true : undefined),
+      60_000,
+      'the read side to catch up',
+    );
+    assert.deepEqual(await readSide(), expected);
+    assert.equal(await deadLetterCount(), deadLettersBefore, 'no dead letter');
+    await eventually(
+      async () => ((await readinessOf('energy-query')).status === 200 ? true : undefined),
+      30_000,
+      'readiness green again',
     );
   });
 

@@ -57,6 +57,11 @@ describe('error kinds: what the database says', () => {
     });
   }
 
+  it('retries a database closed to connections', () => {
+    const closed = pgError('55000', 'database "energy_read" is not currently accepting connections');
+    assert.deepEqual(classifyError(closed), { kind: 'transient', reason: 'database_unavailable' });
+  });
+
   it('stalls on a database error it cannot name, such as a unique violation or a missing column', () => {
     assert.deepEqual(classifyError(viaTypeorm(pgError('23505', 'duplicate key'))), {
       kind: 'unknown',

@@ -68,6 +68,8 @@ const TRANSIENT_SYSTEM_CODES = new Set([
 /** Messages of pg's pool and client, and of ioredis, that carry no code. */
 const TRANSIENT_MESSAGES: [RegExp, string][] = [
   [/timeout exceeded when trying to connect/i, 'pool_timeout'],
+  // 55000 with this text: the database was closed to connections (ALLOW_CONNECTIONS false).
+  [/is not currently accepting connections/i, 'database_unavailable'],
   // pg's Client when connectionTimeoutMillis passes before the server answers.
   [/^timeout expired$/i, 'connect_timeout'],
   [/connection terminated/i, 'connection'],
@@ -118,12 +120,15 @@ function classifyOne(error: ErrorShape): ClassifiedError | undefined {
   const name = typeof error.name === 'string' ? error.name : '';
   if (Object.hasOwn(PERMANENT_NAMES, name)) return { kind: 'permanent', reason: PERMANENT_NAMES[name] };
   const code = typeof error.code === 'string' ? error.code : '';
+  const message = typeof error.message === 'string' ? error.message : '';
   if (/^[0-9A-Z]{5}$/.test(code)) {
     if (Object.hasOwn(TRANSIENT_SQLSTATES, code))
       return { kind: 'transient', reason: TRANSIENT_SQLSTATES[code] };
     const sqlClass = code.slice(0, 2);
     if (Object.hasOwn(TRANSIENT_SQLSTATE_CLASSES, sqlClass))
       return { kind: 'transient', reason: TRANSIENT_SQLSTATE_CLASSES[sqlClass] };
+    const named = TRANSIENT_MESSAGES.find(([pattern]) => pattern.test(message));
+    if (named) return { kind: 'transient', reason: named[1] };
     // Any other SQLSTATE (a constraint, a missing column, a value out of range) is unknown:
     // a migration or a fix can make it apply, so it stalls rather than dead-letters.
     return { kind: 'unknown', reason: `sqlstate_${code}` };
@@ -132,7 +137,6 @@ function classifyOne(error: ErrorShape): ClassifiedError | undefined {
   // Every kafkajs error here comes from publishing a dead letter or heartbeating: Kafka is away.
   if (name.startsWith('KafkaJS')) return { kind: 'transient', reason: 'kafka_unavailable' };
   if (name === 'MaxRetriesPerRequestError') return { kind: 'transient', reason: 'redis_unavailable' };
-  const message = typeof error.message === 'string' ? error.message : '';
   for (const [pattern, reason] of TRANSIENT_MESSAGES) {
     if (pattern.test(message)) return { kind: 'transient', reason };
   }
