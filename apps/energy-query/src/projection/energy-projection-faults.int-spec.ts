@@ -166,7 +166,7 @@ describe('energy projection under faults', () => {
       assert.equal(forA.headers['dlq-source-topic'], topic.name);
       assert.equal(forA.headers['dlq-source-partition'], '0');
       assert.ok(forA.headers['dlq-source-offset'] && forA.headers['dlq-failed-at'] && forA.headers['dlq-id']);
-      assert.equal(JSON.parse(forA.value).id, poison.id);
+      assert.equal((JSON.parse(forA.value) as EventEnvelope).id, poison.id);
 
       // Replay with the fix: the dead letter, then a's parked events, in offset order.
       const operator = new ProjectionDeadLetters(db, fixedProjection());
