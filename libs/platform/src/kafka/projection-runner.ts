@@ -188,12 +188,14 @@ export class ProjectionRunner<T> {
         if (failure !== undefined) return this.stall(payload, failure);
       }
     }
+    // The position moved with the read model's commit: the stall is over even if the Kafka
+    // commit below fails (what it would redeliver is skipped by position).
+    this.moved(partition);
     const last = messages[messages.length - 1];
     const next = (BigInt(last.offset) + 1n).toString();
     await this.consumer?.commitOffsets([{ topic, partition, offset: next }]);
     payload.resolveOffset(last.offset);
     this.options.onLag?.(partition, Number(batch.offsetLag()));
-    this.moved(partition);
     await payload.heartbeat();
   }
 
