@@ -61,6 +61,13 @@ export function serviceEnv(profile, infraEnv) {
   // `npm start` is a developer's stack that the perf suites load from one address with a few
   // users: its general rate limits are raised (the limiter still runs on every request). Tests
   // and deployments keep the defaults; the login throttle stays on everywhere.
+  // The test stack reports a stalled projection partition after 3 s instead of 30 s, and a
+  // projection waits 1 s for a lock instead of 5 s, so the fault tests (a table locked for 20 s)
+  // see readiness turn red and the retries happen, in seconds.
+  if (profile === 'test') {
+    env.PROJECTION_STALL_THRESHOLD_MS ??= '3000';
+    env.PROJECTION_LOCK_TIMEOUT_MS ??= '1000';
+  }
   if (profile === 'dev') {
     env.RATE_LIMIT_PER_USER ??= '100000000';
     env.RATE_LIMIT_PER_IP ??= '100000000';

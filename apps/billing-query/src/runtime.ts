@@ -2,8 +2,9 @@ import { Topics } from '@voltstream/contracts';
 import {
   Authenticator,
   JsonLogger,
-  ReadModelCache,
+  ProjectionDeadLetters1767300000000,
   Readiness,
+  ReadModelCache,
   ReadSide,
   ServiceMetrics,
   Stoppable,
@@ -34,7 +35,7 @@ export class BillingQueryRuntime implements Stoppable {
     this.auth = Authenticator.fromConfig(config.auth);
     this.readSide = new ReadSide({
       config,
-      migrations: [BillingReadModel1733100000000],
+      migrations: [BillingReadModel1733100000000, ProjectionDeadLetters1767300000000],
       // A Redis outage only costs cache hits (and live invoice updates until it is back).
       redisProbe: {
         name: 'cache',

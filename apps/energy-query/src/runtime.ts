@@ -2,9 +2,10 @@ import { Topics } from '@voltstream/contracts';
 import {
   Authenticator,
   JsonLogger,
+  ProjectionDeadLetters1767300000000,
   ProjectionRunner,
-  ReadModelCache,
   Readiness,
+  ReadModelCache,
   ReadSide,
   ServiceMetrics,
   Stoppable,
@@ -32,7 +33,11 @@ export class EnergyQueryRuntime implements Stoppable {
     this.auth = Authenticator.fromConfig(config.auth);
     this.readSide = new ReadSide({
       config,
-      migrations: [ReadModel1732300000000, PartitionReadings1732400000000],
+      migrations: [
+        ReadModel1732300000000,
+        PartitionReadings1732400000000,
+        ProjectionDeadLetters1767300000000,
+      ],
       // A Redis outage only costs cache hits.
       redisProbe: { name: 'cache', details: () => ({ hitRatio: this.cache.hitRatio() }) },
       logger,

@@ -36,7 +36,7 @@ function assertRateLimited(response: GraphQLResponse<unknown>) {
 describe('rate limits per user and per address, counted per operation', () => {
   let gateway: ExtraGateway;
   before(async () => {
-    gateway = await startGateway(5991, {
+    gateway = await startGateway({
       RATE_LIMIT_PER_USER: '20',
       RATE_LIMIT_PER_IP: '50',
       RATE_LIMIT_WINDOW_SECONDS: '60',
@@ -147,7 +147,7 @@ describe('automatic persisted queries', () => {
     assert.equal(viaGet.data?.me?.id, registered.data?.me?.id);
 
     // The registration lives in Redis, so a second gateway instance knows the hash too.
-    const second = await startGateway(5992, {});
+    const second = await startGateway({});
     try {
       const elsewhere = await post(second.url, { extensions: persisted }, token);
       assert.equal(elsewhere.data?.me?.id, registered.data?.me?.id, JSON.stringify(elsewhere));
@@ -182,7 +182,7 @@ describe('a gateway in safelist mode', () => {
         operations: [{ id: sha256(listed), name: 'ListedMe', type: 'query', body: listed }],
       }),
     );
-    gateway = await startGateway(5993, {
+    gateway = await startGateway({
       GRAPHQL_MODE: 'production',
       PERSISTED_QUERIES: 'safelist',
       PERSISTED_QUERIES_MANIFEST: manifest,

@@ -96,7 +96,7 @@ describe('gateway transport', () => {
 
 describe('a gateway in production mode', () => {
   it('refuses introspection and gives no field suggestions', async () => {
-    const gateway = await startGateway(5990, { GRAPHQL_MODE: 'production' });
+    const gateway = await startGateway({ GRAPHQL_MODE: 'production' });
     try {
       const introspection = await graphql(gateway.url, '{ __schema { types { name } } }');
       assert.equal(introspection.data, null);

@@ -1,6 +1,7 @@
 import { eventually } from '@voltstream/testing';
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { settings } from './energy-api';
@@ -19,10 +20,28 @@ function subgraphNames(): string[] {
 }
 
 /**
+ * A free port on 127.0.0.1, the kernel's choice: a fixed one could belong to another stack on the
+ * same machine (its ports are moved with *_PORT; these extra gateways have no variable).
+ */
+function sparePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
  * A second gateway with its own settings (production mode, a safelist, low rate limits), in
  * front of the test stack's subgraphs and Redis; the caller stops it.
  */
-export async function startGateway(port: number, env: Record<string, string>): Promise<ExtraGateway> {
+export async function startGateway(env: Record<string, string>): Promise<ExtraGateway> {
+  const port = await sparePort();
   const subgraphs = Object.fromEntries(
     subgraphNames().map((name) => [
       `${name.toUpperCase().replace(/-/g, '_')}_URL`,

@@ -1,6 +1,6 @@
 import { EnergyEventTypes, parseEnergyEvent } from '@voltstream/contracts';
 import { intervalStart } from '@voltstream/energy';
-import { ConsumedEvent, Projection, Queryable } from '@voltstream/platform';
+import { ConsumedEvent, Projection, Queryable, UnapplicableEventError } from '@voltstream/platform';
 
 const HOUR_MS = 3_600_000;
 
@@ -53,7 +53,10 @@ export class UsageLedgerProjection implements Projection<void> {
           break;
         }
         case EnergyEventTypes.ReadingsRecorded: {
-          if (!current) throw new Error(`readings for meter ${meterId}, which billing does not know yet`);
+          if (!current)
+            throw new UnapplicableEventError(
+              `readings for meter ${meterId}, which billing does not know yet`,
+            );
           current.version = envelope.aggregateVersion;
           versions.set(meterId, current.version);
           for (const reading of event.payload.readings) {

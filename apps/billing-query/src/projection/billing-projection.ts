@@ -9,7 +9,7 @@ import {
   TARIFF_AGGREGATE,
   TariffCreatedV1,
 } from '@voltstream/contracts';
-import { ConsumedEvent, Projection, Queryable } from '@voltstream/platform';
+import { ConsumedEvent, Projection, Queryable, UnapplicableEventError } from '@voltstream/platform';
 import {
   InvoiceState,
   insertAccounts,
@@ -106,7 +106,9 @@ export class BillingProjection implements Projection<BillingProjectionResult> {
           const invoice = invoices.get(id);
           if (invoice && version <= invoice.version) continue;
           if (!invoice)
-            throw new Error(`${event.type} for invoice ${id}, which the read model does not know`);
+            throw new UnapplicableEventError(
+              `${event.type} for invoice ${id}, which the read model does not know`,
+            );
           applyPayment(invoice, payments, event);
           invoice.version = version;
           changedInvoices.add(id);
@@ -200,7 +202,7 @@ function checked(envelope: EventEnvelope): { envelope: EventEnvelope; event: Bil
   const expectedType = AGGREGATE_OF[event.type];
   const expectedId = aggregateIdOf(event);
   if (envelope.aggregateType !== expectedType || envelope.aggregateId !== expectedId) {
-    throw new Error(
+    throw new UnapplicableEventError(
       `${event.type} must travel as ${expectedType} ${expectedId}, not ${envelope.aggregateType} ${envelope.aggregateId}`,
     );
   }

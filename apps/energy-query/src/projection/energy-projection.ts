@@ -1,6 +1,6 @@
 import { EnergyEventTypes, MeterRegisteredV1, parseEnergyEvent } from '@voltstream/contracts';
 import { Bucket, Reading, rollupDeltas } from '@voltstream/energy';
-import { ConsumedEvent, Projection, Queryable } from '@voltstream/platform';
+import { ConsumedEvent, Projection, Queryable, UnapplicableEventError } from '@voltstream/platform';
 import { ReadingPartitions } from './reading-partitions';
 
 interface MeterState {
@@ -51,7 +51,10 @@ export class EnergyProjection implements Projection<EnergyProjectionResult> {
           });
           break;
         case EnergyEventTypes.ReadingsRecorded: {
-          if (!current) throw new Error(`readings for meter ${meterId}, which the read model does not know`);
+          if (!current)
+            throw new UnapplicableEventError(
+              `readings for meter ${meterId}, which the read model does not know`,
+            );
           current.version = envelope.aggregateVersion;
           const list = newReadings.get(meterId) ?? [];
           for (const r of event.payload.readings) list.push({ at: new Date(r.at), wh: r.wh });

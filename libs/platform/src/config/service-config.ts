@@ -58,12 +58,46 @@ export function readPostgresConfig(
 export interface KafkaConfig {
   brokers: string[];
   clientId: string;
+  /** How the topics this service creates are made (existing topics are left as they are). */
+  topics?: TopicSettings;
+  consumers?: ConsumerSettings;
+}
+
+/** Durability of created topics: local defaults 1/1, production 3/2 (infra/k8s/configmap.yaml). */
+export interface TopicSettings {
+  replicationFactor: number;
+  minInsyncReplicas: number;
+  /** `retention.ms` of domain event topics; -1 keeps the full history (replays rebuild from it). */
+  retentionMs: number;
+}
+
+export interface ConsumerSettings {
+  /** A partition stalled on transient errors for longer than this turns readiness red. */
+  stallThresholdMs: number;
+  /** `lock_timeout` of projection transactions: a lock wait fails fast and is retried with backoff. */
+  lockTimeoutMs: number;
+  retryInitialMs: number;
+  retryMaxMs: number;
 }
 
 export function readKafkaConfig(reader: EnvReader, clientId: string): KafkaConfig {
   const brokers = reader.list('KAFKA_BROKERS');
   if (brokers.length === 0) reader.string('KAFKA_BROKERS');
-  return { brokers, clientId: reader.string('KAFKA_CLIENT_ID', clientId) };
+  return {
+    brokers,
+    clientId: reader.string('KAFKA_CLIENT_ID', clientId),
+    topics: {
+      replicationFactor: reader.int('KAFKA_REPLICATION_FACTOR', 1, { min: 1, max: 10 }),
+      minInsyncReplicas: reader.int('KAFKA_MIN_INSYNC_REPLICAS', 1, { min: 1, max: 10 }),
+      retentionMs: reader.int('KAFKA_EVENT_RETENTION_MS', -1, { min: -1 }),
+    },
+    consumers: {
+      stallThresholdMs: reader.int('PROJECTION_STALL_THRESHOLD_MS', 30_000, { min: 0 }),
+      lockTimeoutMs: reader.int('PROJECTION_LOCK_TIMEOUT_MS', 5000, { min: 0 }),
+      retryInitialMs: reader.int('PROJECTION_RETRY_INITIAL_MS', 200, { min: 1 }),
+      retryMaxMs: reader.int('PROJECTION_RETRY_MAX_MS', 30_000, { min: 1 }),
+    },
+  };
 }
 
 export interface RedisConfig {

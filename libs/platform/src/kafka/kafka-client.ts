@@ -1,5 +1,5 @@
 import { Kafka, logLevel, LogEntry } from 'kafkajs';
-import { KafkaConfig } from '../config/service-config';
+import { KafkaConfig, TopicSettings } from '../config/service-config';
 import { JsonLogger } from '../logging/json-logger';
 
 /**
@@ -34,8 +34,26 @@ export interface TopicSpec {
   partitions: number;
 }
 
-/** Creates missing topics (and their dead-letter twins); existing ones are left as they are. */
-export async function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[]): Promise<void> {
+/** A single local broker: one copy. Production sets 3 and 2 (infra/k8s/configmap.yaml). */
+export const LOCAL_TOPIC_SETTINGS: TopicSettings = {
+  replicationFactor: 1,
+  minInsyncReplicas: 1,
+  retentionMs: -1,
+};
+
+/**
+ * Creates missing topics (and their dead-letter twins); existing ones are left as they are, so a
+ * change of these settings is applied to old topics by an operator (kafka-configs), not here.
+ * Domain event topics keep their full history (`retention.ms=-1`): the outbox deletes sent rows
+ * after an hour, so the topic is the only copy a projection can be rebuilt from. An acknowledged
+ * write (acks=all) is on `min.insync.replicas` brokers, and a replica that missed writes never
+ * becomes leader (`unclean.leader.election.enable=false`): Kafka refuses rather than loses.
+ */
+export async function ensureTopics(
+  kafka: Kafka,
+  topics: readonly TopicSpec[],
+  settings: TopicSettings = LOCAL_TOPIC_SETTINGS,
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -47,11 +65,20 @@ export async function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[]): 
         topics: missing.map((spec) => ({
           topic: spec.topic,
           numPartitions: spec.partitions,
-          replicationFactor: 1,
+          replicationFactor: settings.replicationFactor,
+          configEntries: topicConfig(settings),
         })),
       });
     }
   } finally {
     await admin.disconnect();
   }
+}
+
+export function topicConfig(settings: TopicSettings): { name: string; value: string }[] {
+  return [
+    { name: 'min.insync.replicas', value: String(settings.minInsyncReplicas) },
+    { name: 'unclean.leader.election.enable', value: 'false' },
+    { name: 'retention.ms', value: String(settings.retentionMs) },
+  ];
 }

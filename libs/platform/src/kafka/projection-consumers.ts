@@ -9,10 +9,14 @@ import { ServiceMetrics } from '../metrics/service-metrics';
 import { EventPublisher } from './event-publisher';
 import { createKafka, ensureTopics } from './kafka-client';
 import { Projection } from './projection';
-import { ProjectionRunner } from './projection-runner';
+import { ProjectionDeadLetters } from './projection-dead-letters';
+import { PartitionStall, ProjectionRunner } from './projection-runner';
 
 /** How long a consumer may stay unjoined (booting, rebalancing) before readiness turns red. */
 export const CONSUMER_GRACE_MS = 60_000;
+
+/** Default of PROJECTION_STALL_THRESHOLD_MS: a partition stalled longer turns readiness red. */
+export const STALL_THRESHOLD_MS = 30_000;
 
 export interface ProjectionConsumersOptions {
   kafka: KafkaConfig;
@@ -37,7 +41,10 @@ export interface ConsumedProjection<T> {
   probe: string;
 }
 
-type Runner = Pick<ProjectionRunner<unknown>, 'start' | 'stop' | 'consumerState'>;
+type Runner = Pick<
+  ProjectionRunner<unknown>,
+  'start' | 'stop' | 'consumerState' | 'stalledPartitions' | 'projectionName'
+>;
 
 interface Consumer {
   topic: string;
@@ -52,20 +59,22 @@ interface Consumer {
  */
 export class ProjectionConsumers {
   private readonly kafka: Kafka;
-  private readonly deadLetters: EventPublisher;
+  private readonly publisher: EventPublisher;
   private readonly consumers: Consumer[] = [];
   private readonly probes = new Map<string, Consumer[]>();
+  private readonly deadLetterSets = new Map<string, ProjectionDeadLetters<unknown>>();
   private stopped = false;
 
   constructor(private readonly options: ProjectionConsumersOptions) {
     this.kafka = createKafka(options.kafka, options.logger);
-    this.deadLetters = new EventPublisher(this.kafka);
+    this.publisher = new EventPublisher(this.kafka);
   }
 
   /** Adds a projection; it starts with `start()`. */
   add<T>(spec: ConsumedProjection<T>): ProjectionRunner<T> {
     const { metrics } = this.options;
     const name = spec.projection.name;
+    const settings = this.options.kafka.consumers;
     const runner = new ProjectionRunner<T>({
       kafka: this.kafka,
       groupId: spec.groupId,
@@ -73,7 +82,7 @@ export class ProjectionConsumers {
       projection: spec.projection,
       fromBeginning: spec.fromBeginning,
       dataSource: this.options.dataSource,
-      deadLetters: this.deadLetters,
+      deadLetters: this.publisher,
       logger: this.options.logger,
       onApplied: (events) => {
         const now = Date.now();
@@ -84,11 +93,24 @@ export class ProjectionConsumers {
       },
       onLag: (partition, lag) =>
         metrics.consumerLag.set({ projection: name, partition: String(partition) }, lag),
+      lockTimeoutMs: settings?.lockTimeoutMs,
+      retry: settings && { initialMs: settings.retryInitialMs, maxMs: settings.retryMaxMs },
+      onRetry: ({ kind, reason }) => metrics.projectionRetries.inc({ projection: name, kind, reason }),
+      onDeadLettered: ({ reason }) => metrics.deadLettered.inc({ projection: name, reason }),
     });
+    metrics.reportStalls(name, () => runner.stalledPartitions());
+    this.deadLetterSets.set(name, new ProjectionDeadLetters(this.options.dataSource, spec.projection));
     const consumer = { topic: spec.topic, partitions: spec.partitions, runner };
     this.consumers.push(consumer);
     this.addToProbe(spec.probe, consumer);
     return runner;
+  }
+
+  /** The operator's functions (list, replay, discard) over a projection's dead letters. */
+  deadLetters(projection: string): ProjectionDeadLetters<unknown> {
+    const found = this.deadLetterSets.get(projection);
+    if (!found) throw new Error(`no projection named ${projection} here`);
+    return found;
   }
 
   /** Starts every consumer in the background, each retried until Kafka lets it join. */
@@ -96,10 +118,14 @@ export class ProjectionConsumers {
     for (const { topic, partitions, runner } of this.consumers) {
       void retryUntilDone(
         async () => {
-          await ensureTopics(this.kafka, [
-            { topic, partitions },
-            { topic: deadLetterTopic(topic), partitions: 1 },
-          ]);
+          await ensureTopics(
+            this.kafka,
+            [
+              { topic, partitions },
+              { topic: deadLetterTopic(topic), partitions: 1 },
+            ],
+            this.options.kafka.topics,
+          );
           await runner.start();
         },
         {
@@ -118,7 +144,7 @@ export class ProjectionConsumers {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const { runner } of this.consumers) await runner.stop();
-    await this.deadLetters.disconnect();
+    await this.publisher.disconnect();
   }
 
   private addToProbe(probe: string, consumer: Consumer): void {
@@ -129,14 +155,15 @@ export class ProjectionConsumers {
     }
     const consumers = [consumer];
     this.probes.set(probe, consumers);
+    const threshold = this.options.kafka.consumers?.stallThresholdMs ?? STALL_THRESHOLD_MS;
     this.options.readiness.add({
       name: probe,
       check: async () => {
-        if (consumers.length === 1) return stateOf(consumers[0].runner);
+        if (consumers.length === 1) return stateOf(consumers[0].runner, threshold);
         const details: Record<string, unknown> = {};
         let up = true;
         for (const { topic, runner } of consumers) {
-          const result = stateOf(runner);
+          const result = stateOf(runner, threshold);
           up &&= result.up;
           details[topic] = result.details;
         }
@@ -146,9 +173,38 @@ export class ProjectionConsumers {
   }
 }
 
-/** Up once joined, and while starting within the grace period. */
-function stateOf(runner: Runner): ProbeResult {
+/**
+ * Up once joined (or while starting within the grace period) and with no partition stalled
+ * longer than the threshold; the details name each stalled partition with its error's kind,
+ * reason and since when, below the threshold too.
+ */
+function stateOf(runner: Runner, stallThresholdMs: number): ProbeResult {
   const { state, sinceMs } = runner.consumerState();
-  const up = state === 'joined' || (state === 'starting' && sinceMs < CONSUMER_GRACE_MS);
-  return { up, details: { consumer: state, forMs: sinceMs } };
+  const now = Date.now();
+  const stalls = runner.stalledPartitions();
+  const joined = state === 'joined' || (state === 'starting' && sinceMs < CONSUMER_GRACE_MS);
+  const stalledTooLong = stalls.some((stall) => now - stall.since > stallThresholdMs);
+  const details: Record<string, unknown> = {
+    projection: runner.projectionName,
+    consumer: state,
+    forMs: sinceMs,
+  };
+  if (stalls.length > 0) {
+    details['stalled'] = stalls.map((stall) => describeStall(stall, now));
+    details['stallThresholdMs'] = stallThresholdMs;
+  }
+  return { up: joined && !stalledTooLong, details };
+}
+
+function describeStall(stall: PartitionStall, now: number): Record<string, unknown> {
+  return {
+    topic: stall.topic,
+    partition: stall.partition,
+    kind: stall.kind,
+    reason: stall.reason,
+    error: stall.error,
+    since: new Date(stall.since).toISOString(),
+    forMs: now - stall.since,
+    retries: stall.retries,
+  };
 }

@@ -3,10 +3,39 @@ import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { Queryable } from '../database/read-router';
 import { JsonLogger } from '../logging/json-logger';
+import {
+  blockedKeys,
+  deadLetterId,
+  isDeadLettered,
+  keyOf,
+  MessageRef,
+  park,
+  recordDeadLetter,
+} from './dead-letter-store';
+import { ClassifiedError, classifyError } from './error-kinds';
 import { EventPublisher } from './event-publisher';
 import { ConsumedEvent, Projection } from './projection';
 
 export type ConsumerState = 'starting' | 'joined' | 'crashed' | 'stopped';
+
+/** A partition that cannot move: since when, why, and how often it has tried again. */
+export interface PartitionStall {
+  topic: string;
+  partition: number;
+  kind: ClassifiedError['kind'];
+  reason: string;
+  error: string;
+  since: number;
+  retries: number;
+}
+
+export interface RetryPolicy {
+  /** First wait after a transient failure; doubles each time, with jitter. */
+  initialMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { initialMs: 200, maxMs: 30_000 };
 
 export interface ProjectionRunnerOptions<T> {
   kafka: Kafka;
@@ -18,29 +47,63 @@ export interface ProjectionRunnerOptions<T> {
   deadLetters: EventPublisher;
   logger: JsonLogger;
   fromBeginning?: boolean;
+  /** Tries of a message that can never apply before it is dead-lettered. */
   attempts?: number;
+  retry?: RetryPolicy;
+  /** `lock_timeout` of the projection's transactions (0: none, statement_timeout only). */
+  lockTimeoutMs?: number;
   partitionsConsumedConcurrently?: number;
   onApplied?: (events: readonly ConsumedEvent[]) => void;
   onLag?: (partition: number, lag: number) => void;
+  onRetry?: (classified: ClassifiedError) => void;
+  onDeadLettered?: (classified: ClassifiedError) => void;
 }
 
 /**
  * Runs a projection over one topic with our own small consumer loop (not Nest's Kafka
  * transport, which retries a poison message forever, nest#14664). A batch is applied in one
  * read-DB transaction together with the partition's position; offsets are committed only after
- * that commit. A batch that keeps failing is retried message by message, and a message that
- * still fails goes to `<topic>.dlq` with its error so the partition moves on.
+ * that commit.
+ *
+ * Errors are sorted by kind (error-kinds.ts). A transient or unknown one stalls the partition:
+ * it is paused and tried again after a capped, jittered backoff, for as long as it takes, with
+ * nothing committed and nothing dead-lettered. We pause rather than wait inside eachBatch:
+ * kafkajs's fetcher waits for every batch of a fetch before it fetches again from that broker
+ * (consumer/fetcher.js), so a partition waiting in eachBatch would hold back every partition of
+ * the broker, and the group heartbeat would depend on us. Paused, the worker is free at once,
+ * kafkajs heartbeats between fetches by itself, and on resume the partition is fetched again
+ * from its last resolved offset. While an attempt runs we heartbeat (a lock wait can outlast the
+ * session timeout).
+ *
+ * A permanent error (the event can never apply) is found message by message and dead-lettered
+ * after a few tries: published to `<topic>.dlq`, then recorded with the position in one
+ * transaction. From then on that key's later events on the partition are parked in the same
+ * transaction as the position, until the dead letter is replayed or discarded
+ * (ProjectionDeadLetters); other keys keep flowing.
  */
 export class ProjectionRunner<T> {
   private consumer: Consumer | undefined;
   private state: ConsumerState = 'stopped';
   private stateSince = Date.now();
   private stopping = false;
+  private readonly stalls = new Map<number, PartitionStall>();
+  private readonly resumeTimers = new Map<number, NodeJS.Timeout>();
+  /** Dead letters published whose record did not commit yet: never published twice by us. */
+  private readonly published = new Set<string>();
 
   constructor(private readonly options: ProjectionRunnerOptions<T>) {}
 
+  get projectionName(): string {
+    return this.options.projection.name;
+  }
+
   consumerState(): { state: ConsumerState; sinceMs: number } {
     return { state: this.state, sinceMs: Date.now() - this.stateSince };
+  }
+
+  /** The partitions that cannot move right now, oldest first. */
+  stalledPartitions(): PartitionStall[] {
+    return [...this.stalls.values()].sort((a, b) => a.since - b.since);
   }
 
   async start(): Promise<void> {
@@ -49,7 +112,7 @@ export class ProjectionRunner<T> {
     const consumer = kafka.consumer({
       groupId,
       // A crashed instance holds its partitions until its session expires: keep that short.
-      // Long batches still heartbeat in time, since the runner heartbeats between steps.
+      // Long batches still heartbeat in time, since the runner heartbeats while it works.
       sessionTimeout: 10_000,
       heartbeatInterval: 1000,
       // kafkajs waits up to 5 s for data by default; projection lag would start there.
@@ -60,7 +123,12 @@ export class ProjectionRunner<T> {
     });
     this.consumer = consumer;
     this.setState('starting');
-    consumer.on(consumer.events.GROUP_JOIN, () => this.setState('joined'));
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.setState('joined');
+      // A stall of a partition that went to another member is theirs to report now.
+      const mine = new Set(payload.memberAssignment[topic] ?? []);
+      for (const partition of this.stalls.keys()) if (!mine.has(partition)) this.forget(partition);
+    });
     consumer.on(consumer.events.STOP, () => this.setState('stopped'));
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.setState('crashed');
@@ -89,6 +157,7 @@ export class ProjectionRunner<T> {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    for (const partition of [...this.stalls.keys()]) this.forget(partition);
     const consumer = this.consumer;
     this.consumer = undefined;
     await consumer?.disconnect().catch(() => undefined);
@@ -105,19 +174,23 @@ export class ProjectionRunner<T> {
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    const stillOurs = () => payload.isRunning() && !payload.isStale();
-    if (batch.messages.length === 0 || !stillOurs()) return;
-    const { topic, partition } = batch;
-    const messages = batch.messages;
-    const failure = await this.withRetries(() => this.applyInTransaction(topic, partition, messages));
-    if (failure) {
+    const { topic, partition, messages } = batch;
+    if (messages.length === 0) return;
+    if (!stillOurs(payload)) return this.forget(partition);
+    try {
+      await withHeartbeats(payload, () => this.applyInTransaction(topic, partition, messages));
+    } catch (error) {
+      if (classifyError(error).kind !== 'permanent') return this.stall(payload, error);
+      // Some event of the batch can never apply: find it, one message at a time.
       for (const message of messages) {
-        if (!stillOurs()) return;
-        const error = await this.withRetries(() => this.applyInTransaction(topic, partition, [message]));
-        if (error) await this.deadLetter(topic, partition, message, error);
-        await payload.heartbeat();
+        if (!stillOurs(payload)) return this.forget(partition);
+        const failure = await this.applyAlone(payload, message);
+        if (failure !== undefined) return this.stall(payload, failure);
       }
     }
+    // The position moved with the read model's commit: the stall is over even if the Kafka
+    // commit below fails (what it would redeliver is skipped by position).
+    this.moved(partition);
     const last = messages[messages.length - 1];
     const next = (BigInt(last.offset) + 1n).toString();
     await this.consumer?.commitOffsets([{ topic, partition, offset: next }]);
@@ -126,7 +199,43 @@ export class ProjectionRunner<T> {
     await payload.heartbeat();
   }
 
-  /** Applies messages and records the position in one transaction. */
+  /**
+   * Applies one message; one that can never apply is dead-lettered after the tries. Returns a
+   * transient (or unknown) error for the caller to stall on, or undefined when it is done.
+   */
+  private async applyAlone(payload: EachBatchPayload, message: KafkaMessage): Promise<unknown> {
+    const { topic, partition } = payload.batch;
+    const attempts = this.options.attempts ?? 3;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await withHeartbeats(payload, () => this.applyInTransaction(topic, partition, [message]));
+        return undefined;
+      } catch (error) {
+        const classified = classifyError(error);
+        if (classified.kind !== 'permanent') return error;
+        this.options.logger.event('warn', 'event cannot apply', {
+          projection: this.projectionName,
+          partition,
+          offset: message.offset,
+          attempt,
+          reason: classified.reason,
+          error: String(error),
+        });
+        if (attempt >= attempts) {
+          try {
+            await this.deadLetter(topic, partition, message, error, classified);
+            return undefined;
+          } catch (deadLetterError) {
+            return deadLetterError;
+          }
+        }
+        await sleep(100 * 2 ** attempt);
+        await payload.heartbeat();
+      }
+    }
+  }
+
+  /** Applies messages and records the position in one transaction; blocked keys are parked. */
   private async applyInTransaction(
     topic: string,
     partition: number,
@@ -134,6 +243,9 @@ export class ProjectionRunner<T> {
   ): Promise<void> {
     const { projection, dataSource } = this.options;
     const result = await dataSource.transaction(async (tx) => {
+      const lockTimeout = this.options.lockTimeoutMs ?? 0;
+      if (lockTimeout > 0) await tx.query(`SET LOCAL lock_timeout = ${Math.floor(lockTimeout)}`);
+      // The position row is the partition's lock: replay and discard take it too.
       const rows: { next_offset: string }[] = await tx.query(
         `SELECT next_offset::text FROM projection_positions
          WHERE projection = $1 AND topic = $2 AND partition = $3 FOR UPDATE`,
@@ -141,7 +253,10 @@ export class ProjectionRunner<T> {
       );
       const applyFrom = BigInt(rows[0]?.next_offset ?? '0');
       const fresh = messages.filter((m) => BigInt(m.offset) >= applyFrom);
-      const events = fresh.map((m) => toConsumedEvent(topic, partition, m));
+      const blocked = fresh.length > 0 ? await blockedKeys(tx, projection.name, topic, partition) : new Set();
+      const held = fresh.filter((m) => blocked.has(keyOf(m) ?? ''));
+      await park(tx, projection.name, topic, partition, held);
+      const events = fresh.filter((m) => !held.includes(m)).map((m) => toConsumedEvent(topic, partition, m));
       const outcome = events.length > 0 ? await projection.apply(events, tx) : undefined;
       const next = (BigInt(messages[messages.length - 1].offset) + 1n).toString();
       await recordPosition(tx, projection.name, topic, partition, next);
@@ -160,57 +275,123 @@ export class ProjectionRunner<T> {
     }
   }
 
-  /** Runs work with bounded retries; returns the last error's text, or null when it succeeded. */
-  private async withRetries(work: () => Promise<void>): Promise<string | null> {
-    const attempts = this.options.attempts ?? 3;
-    let lastError = '';
-    for (let attempt = 1; attempt <= attempts; attempt += 1) {
-      try {
-        await work();
-        return null;
-      } catch (error) {
-        lastError = error instanceof Error ? error.message : String(error);
-        this.options.logger.event('warn', 'projection attempt failed', {
-          projection: this.options.projection.name,
-          attempt,
-          error: String(error),
-        });
-        if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
-      }
-    }
-    return lastError;
-  }
-
+  /**
+   * Dead letter first, then position. The record and the position commit together; if that
+   * fails the partition stalls and comes back here, and the publish is not repeated (in-memory
+   * for this process, and the record is checked first). A crash between the publish and the
+   * record sends it again, with the same `dlq-id`.
+   */
   private async deadLetter(
     topic: string,
     partition: number,
     message: KafkaMessage,
-    error: string,
+    error: unknown,
+    classified: ClassifiedError,
   ): Promise<void> {
-    this.options.logger.event('error', 'message sent to the dead-letter topic', {
+    const { dataSource, projection } = this.options;
+    const ref: MessageRef = { projection: projection.name, topic, partition, offset: message.offset };
+    const id = deadLetterId(ref);
+    const text = error instanceof Error ? error.message : String(error);
+    if (!this.published.has(id) && !(await isDeadLettered(dataSource, ref))) {
+      await this.options.deadLetters.publish([
+        {
+          topic: deadLetterTopic(topic),
+          key: keyOf(message) ?? '',
+          value: message.value?.toString('utf8') ?? '',
+          headers: {
+            'dlq-id': id,
+            'dlq-source-topic': topic,
+            'dlq-source-partition': String(partition),
+            'dlq-source-offset': message.offset,
+            'dlq-projection': projection.name,
+            'dlq-error': text,
+            'dlq-error-kind': classified.kind,
+            'dlq-error-reason': classified.reason,
+            'dlq-failed-at': new Date().toISOString(),
+          },
+        },
+      ]);
+      this.published.add(id);
+      this.options.logger.event('error', 'message sent to the dead-letter topic', {
+        projection: projection.name,
+        topic,
+        partition,
+        offset: message.offset,
+        key: keyOf(message),
+        reason: classified.reason,
+        error: text,
+      });
+      this.options.onDeadLettered?.(classified);
+    }
+    const next = (BigInt(message.offset) + 1n).toString();
+    await dataSource.transaction(async (tx) => {
+      await recordDeadLetter(tx, ref, message, text, classified);
+      await recordPosition(tx, projection.name, topic, partition, next);
+    });
+    this.published.delete(id);
+  }
+
+  /** The partition waits: paused, and resumed after the backoff to try again from where it was. */
+  private stall(payload: EachBatchPayload, error: unknown): void {
+    const { topic, partition } = payload.batch;
+    if (this.stopping || !stillOurs(payload)) return this.forget(partition);
+    const classified = classifyError(error);
+    const text = error instanceof Error ? error.message : String(error);
+    const stall = this.stalls.get(partition) ?? {
       topic,
       partition,
-      offset: message.offset,
-      error,
-    });
-    await this.options.deadLetters.publish([
+      kind: classified.kind,
+      reason: classified.reason,
+      error: text,
+      since: Date.now(),
+      retries: 0,
+    };
+    Object.assign(stall, { kind: classified.kind, reason: classified.reason, error: text });
+    stall.retries += 1;
+    this.stalls.set(partition, stall);
+    this.options.onRetry?.(classified);
+    const delay = backoff(stall.retries, this.options.retry ?? DEFAULT_RETRY_POLICY);
+    this.options.logger.event(
+      classified.kind === 'unknown' ? 'error' : 'warn',
+      'projection partition stalled',
       {
-        topic: deadLetterTopic(topic),
-        key: message.key?.toString('utf8') ?? '',
-        value: message.value?.toString('utf8') ?? '',
-        headers: {
-          'dlq-source-topic': topic,
-          'dlq-source-partition': String(partition),
-          'dlq-source-offset': message.offset,
-          'dlq-projection': this.options.projection.name,
-          'dlq-error': error,
-          'dlq-failed-at': new Date().toISOString(),
-        },
+        projection: this.projectionName,
+        topic,
+        partition,
+        kind: classified.kind,
+        reason: classified.reason,
+        error: text,
+        retries: stall.retries,
+        stalledForMs: Date.now() - stall.since,
+        retryInMs: delay,
       },
-    ]);
-    // Move past it in the read model's own position too, so a replay skips it the same way.
-    const next = (BigInt(message.offset) + 1n).toString();
-    await recordPosition(this.options.dataSource, this.options.projection.name, topic, partition, next);
+    );
+    const resume = payload.pause();
+    clearTimeout(this.resumeTimers.get(partition));
+    const timer = setTimeout(() => {
+      this.resumeTimers.delete(partition);
+      resume();
+    }, delay);
+    timer.unref();
+    this.resumeTimers.set(partition, timer);
+  }
+
+  private moved(partition: number): void {
+    const stall = this.stalls.get(partition);
+    if (!stall) return;
+    this.stalls.delete(partition);
+    this.options.logger.event('info', 'projection partition moves again', {
+      projection: this.projectionName,
+      partition,
+      stalledForMs: Date.now() - stall.since,
+      retries: stall.retries,
+    });
+  }
+
+  private forget(partition: number): void {
+    this.stalls.delete(partition);
+    clearTimeout(this.resumeTimers.get(partition));
+    this.resumeTimers.delete(partition);
   }
 
   private setState(state: ConsumerState): void {
@@ -219,7 +400,28 @@ export class ProjectionRunner<T> {
   }
 }
 
-function toConsumedEvent(topic: string, partition: number, message: KafkaMessage): ConsumedEvent {
+const stillOurs = (payload: EachBatchPayload) => payload.isRunning() && !payload.isStale();
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The wait before try `retry` (1-based): doubling from `initialMs`, capped, between half and all of it. */
+export function backoff(retry: number, policy: RetryPolicy): number {
+  const ceiling = Math.min(policy.maxMs, policy.initialMs * 2 ** Math.min(retry - 1, 30));
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+/** Runs work while heartbeating, so that a long lock wait does not cost the group membership. */
+async function withHeartbeats<R>(payload: EachBatchPayload, work: () => Promise<R>): Promise<R> {
+  // A heartbeat failing (rebalance, broker away) shows in isStale()/isRunning() afterwards.
+  const timer = setInterval(() => void payload.heartbeat().catch(() => undefined), 1000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+export function toConsumedEvent(topic: string, partition: number, message: KafkaMessage): ConsumedEvent {
   const envelope: EventEnvelope = parseEnvelope(message.value ?? '');
   return { envelope, topic, partition, offset: message.offset };
 }

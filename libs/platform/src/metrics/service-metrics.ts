@@ -10,6 +10,10 @@ export class ServiceMetrics {
   readonly readTarget: Gauge<'target'>;
   readonly replicaLag: Gauge;
   readonly eventsApplied: Counter<'projection'>;
+  readonly projectionRetries: Counter<'projection' | 'kind' | 'reason'>;
+  readonly deadLettered: Counter<'projection' | 'reason'>;
+  /** Per projection, the start times of its partitions' current stalls (read at scrape time). */
+  private readonly stallSources = new Map<string, () => readonly { since: number }[]>();
 
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
@@ -57,6 +61,46 @@ export class ServiceMetrics {
       labelNames: ['projection'],
       registers,
     });
+    this.projectionRetries = new Counter({
+      name: 'projection_transient_retries_total',
+      help: 'Times a projection partition was paused to try again after a transient (or unknown) error',
+      labelNames: ['projection', 'kind', 'reason'],
+      registers,
+    });
+    this.deadLettered = new Counter({
+      name: 'projection_dead_letters_total',
+      help: 'Messages a projection sent to the dead-letter topic because they can never apply',
+      labelNames: ['projection', 'reason'],
+      registers,
+    });
+    const sources = this.stallSources;
+    new Gauge({
+      name: 'projection_stalled_partitions',
+      help: 'Partitions of a projection that cannot move now (retrying after transient errors)',
+      labelNames: ['projection'],
+      registers,
+      collect() {
+        for (const [projection, read] of sources) this.set({ projection }, read().length);
+      },
+    });
+    new Gauge({
+      name: 'projection_stall_age_seconds',
+      help: 'How long the oldest stalled partition of a projection has not moved (0 when none)',
+      labelNames: ['projection'],
+      registers,
+      collect() {
+        const now = Date.now();
+        for (const [projection, read] of sources) {
+          const oldest = Math.min(now, ...read().map((stall) => stall.since));
+          this.set({ projection }, (now - oldest) / 1000);
+        }
+      },
+    });
+  }
+
+  /** Reports a projection's stalled partitions on `projection_stalled_partitions` and `…_stall_age_seconds`. */
+  reportStalls(projection: string, read: () => readonly { since: number }[]): void {
+    this.stallSources.set(projection, read);
   }
 
   /** A gauge computed at scrape time, e.g. a cache hit ratio or a pool's usage. */

@@ -97,7 +97,7 @@ export class WriteSide {
       { topic, partitions: topicPartitions },
       { topic: deadLetterTopic(topic), partitions: 1 },
     ];
-    const ready = await retryUntilDone(() => ensureTopics(this.kafka, topics), {
+    const ready = await retryUntilDone(() => ensureTopics(this.kafka, topics, this.options.kafka.topics), {
       isCancelled: () => this.stopped,
       onError: (error, attempt) =>
         logger.event('warn', 'cannot create topics yet', { error: String(error), attempt }),

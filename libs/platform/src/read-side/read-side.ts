@@ -6,6 +6,7 @@ import { createDataSource, migrate } from '../database/data-source';
 import { ReadRouter } from '../database/read-router';
 import { Readiness } from '../health/readiness';
 import { ConsumedProjection, ProjectionConsumers } from '../kafka/projection-consumers';
+import { ProjectionDeadLetters } from '../kafka/projection-dead-letters';
 import { ProjectionRunner } from '../kafka/projection-runner';
 import { JsonLogger } from '../logging/json-logger';
 import { reportPoolUsage } from '../metrics/pool-metrics';
@@ -86,6 +87,11 @@ export class ReadSide {
   /** A projection into the read primary, run from `start()` on; its runner, to read its state. */
   addProjection<T>(spec: ConsumedProjection<T>): ProjectionRunner<T> {
     return this.projections.add(spec);
+  }
+
+  /** List, replay and discard a projection's dead letters (for an admin surface). */
+  deadLetters(projection: string): ProjectionDeadLetters<unknown> {
+    return this.projections.deadLetters(projection);
   }
 
   async start(): Promise<void> {

@@ -4,10 +4,11 @@ import { createScratchDatabase, eventually, ScratchDatabase, testSettings } from
 import { Kafka, logLevel } from 'kafkajs';
 import { DataSource, MixedList } from 'typeorm';
 import { createDataSource, migrate } from '../database/data-source';
+import { ProjectionDeadLetters1767300000000 } from '../kafka/dead-letter-migration';
 import { EventPublisher } from '../kafka/event-publisher';
 import { ensureTopics } from '../kafka/kafka-client';
 import { Projection } from '../kafka/projection';
-import { ProjectionRunner } from '../kafka/projection-runner';
+import { ProjectionRunner, ProjectionRunnerOptions } from '../kafka/projection-runner';
 import { JsonLogger } from '../logging/json-logger';
 
 export interface ReadModelHarnessOptions {
@@ -20,10 +21,12 @@ export interface ReadModelHarnessOptions {
   tables: Record<string, string>;
 }
 
-/** A dead-lettered message: its value as sent, and the error the projection gave up with. */
+/** A dead-lettered message: its value as sent, the error the projection gave up with, its headers. */
 export interface DeadLetter {
+  key: string;
   value: string;
   error: string;
+  headers: Record<string, string>;
 }
 
 /**
@@ -50,7 +53,11 @@ export class ReadModelHarness {
       poolSize: 4,
       connectTimeoutMs: 3000,
       statementTimeoutMs: 10_000,
-      migrations,
+      // Every database a projection runs into has the runner's dead-letter and parking tables.
+      migrations: [
+        ...(migrations as unknown[]).filter((m) => m !== ProjectionDeadLetters1767300000000),
+        ProjectionDeadLetters1767300000000,
+      ] as typeof migrations,
     });
     await source.initialize();
     await migrate(source, `${name}-projection-test`);
@@ -120,8 +127,14 @@ export class ScratchTopic {
   }
 
   /** Runs a projection into `db` from the topic's start, in consumer group `<topic>.<group>`. */
-  async runInto<T>(db: DataSource, group: string, projection: Projection<T>): Promise<ProjectionRunner<T>> {
+  async runInto<T>(
+    db: DataSource,
+    group: string,
+    projection: Projection<T>,
+    options: Partial<Pick<ProjectionRunnerOptions<T>, 'retry' | 'lockTimeoutMs'>> = {},
+  ): Promise<ProjectionRunner<T>> {
     const runner = new ProjectionRunner<T>({
+      ...options,
       kafka: this.kafka,
       groupId: `${this.name}.${group}`,
       topic: this.name,
@@ -137,26 +150,71 @@ export class ScratchTopic {
     return runner;
   }
 
-  /** What the dead-letter topic holds, once it holds anything (or an error after 30 s). */
+  /** How many messages the dead-letter topic holds now (its end offset; 0 when none). */
+  async deadLetterCount(): Promise<number> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(deadLetterTopic(this.name));
+      return offsets.reduce((sum, { high }) => sum + Number(high), 0);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /**
+   * Everything the dead-letter topic holds, read up to its end (so a second copy of a dead letter
+   * shows); waits up to 30 s for the first one.
+   */
   async deadLetters(): Promise<DeadLetter[]> {
-    const reader = this.kafka.consumer({ groupId: `${this.name}.dlq-reader`, maxWaitTimeInMs: 100 });
-    const parked: DeadLetter[] = [];
+    const topic = deadLetterTopic(this.name);
+    const admin = this.kafka.admin();
+    await admin.connect();
+    let end: number;
+    try {
+      end = await eventually(
+        async () => {
+          const [{ high }] = await admin.fetchTopicOffsets(topic);
+          return Number(high) > 0 ? Number(high) : undefined;
+        },
+        30_000,
+        'the first dead letter',
+      );
+    } finally {
+      await admin.disconnect();
+    }
+    const reader = this.kafka.consumer({
+      groupId: `${topic}.reader.${randomBytes(3).toString('hex')}`,
+      maxWaitTimeInMs: 100,
+    });
+    const letters: DeadLetter[] = [];
+    let readTo = 0;
     await reader.connect();
     try {
-      await reader.subscribe({ topic: deadLetterTopic(this.name), fromBeginning: true });
+      await reader.subscribe({ topic, fromBeginning: true });
       await reader.run({
         eachMessage: async ({ message }) => {
-          parked.push({
+          const headers = Object.fromEntries(
+            Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value ?? '')]),
+          );
+          letters.push({
+            key: message.key?.toString() ?? '',
             value: message.value?.toString() ?? '',
-            error: message.headers?.['dlq-error']?.toString() ?? '',
+            error: headers['dlq-error'] ?? '',
+            headers,
           });
+          readTo = Number(message.offset) + 1;
         },
       });
-      await eventually(async () => (parked.length > 0 ? true : undefined), 30_000, 'the dead letter');
+      await eventually(
+        async () => (readTo >= end ? true : undefined),
+        30_000,
+        `the dead letters up to ${end}`,
+      );
     } finally {
       await reader.disconnect();
     }
-    return parked;
+    return letters;
   }
 
   /** Stops the projections run from it and deletes both topics. */
