@@ -74,7 +74,7 @@ describe('the login throttle cannot be sidestepped', () => {
   let gateway: ExtraGateway;
   before(async () => {
     // The test plays the load balancer, so each case has a client address of its own.
-    gateway = await startGateway(5994, { TRUST_PROXY: 'loopback' });
+    gateway = await startGateway({ TRUST_PROXY: 'loopback' });
   });
   after(() => gateway?.stop());
 
@@ -122,7 +122,7 @@ describe('the gateway keeps throttling while Redis is down', () => {
   let gateway: ExtraGateway;
   before(async () => {
     // Lower than identity's limit, so what refuses the 4th attempt is the gateway's own count.
-    gateway = await startGateway(5995, { TRUST_PROXY: 'loopback', LOGIN_ATTEMPTS_PER_ACCOUNT: '3' });
+    gateway = await startGateway({ TRUST_PROXY: 'loopback', LOGIN_ATTEMPTS_PER_ACCOUNT: '3' });
   });
   after(() => gateway?.stop());
 
