@@ -112,14 +112,19 @@ describe('bad input through the gateway', () => {
     assert.equal(again.errors[0]?.extensions?.code, 'CONFLICT');
   });
 
-  it('never shows a stack trace or SQL to the client', async () => {
+  it('never shows a stack trace or SQL to the client, even when the database fails', async () => {
+    // A real database error: the read model's table is renamed away while the meter is read.
+    const readModel = databaseUrl(settings.databaseUrl, 'energy_read');
+    await queryOnce(readModel, 'ALTER TABLE meters RENAME TO meters_away_for_a_test');
     const response = await graphql(
       settings.gatewayUrl,
-      '{ meter(id: "not-a-uuid") { id } }',
-      {},
+      'query($id: ID!) { meter(id: $id) { id serialNumber } }',
+      { id: meterId },
       { token: owner },
-    );
+    ).finally(() => queryOnce(readModel, 'ALTER TABLE meters_away_for_a_test RENAME TO meters'));
+    assert.equal(response.errors[0]?.extensions?.code, 'INTERNAL', 'the database error reached the API');
     const text = JSON.stringify(response.errors);
-    assert.doesNotMatch(text, /stacktrace|SELECT|at .*\.js:\d+/);
+    assert.doesNotMatch(text, /stacktrace|SELECT|meters|relation|at .*\.js:\d+/);
+    assert.deepEqual(Object.keys(response.errors[0]?.extensions ?? {}), ['code']);
   });
 });

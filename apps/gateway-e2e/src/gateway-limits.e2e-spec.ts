@@ -31,8 +31,16 @@ async function refusedBeforeSubgraph(
 }
 
 describe('gateway limits under abuse', () => {
-  it('refuses a query 50 levels deep before any subgraph runs', async () => {
-    await refusedBeforeSubgraph(`{ ${'me { '.repeat(50)}id${' }'.repeat(50)} }`, 'identity');
+  it('refuses a valid query 50 levels deep before any subgraph runs, and lets the same shape through shallow', async () => {
+    // course → author → enrollments → course … nests without end: valid at any depth, so what
+    // refuses it can only be the depth limit (a document that fails validation proves nothing).
+    const nested = (cycles: number) =>
+      `{ course(id: "00000000-0000-4000-8000-000000000000") { ${'author { enrollments { course { '.repeat(cycles)}id${' } } }'.repeat(cycles)} } }`;
+    const error = await refusedBeforeSubgraph(nested(16), 'feeds-query');
+    assert.equal(error.extensions?.['limit'], 'depth', JSON.stringify(error));
+    assert.ok(Number(error.extensions?.['value']) >= 50, JSON.stringify(error));
+    const shallow = await graphql(settings.gatewayUrl, nested(2), {}, { token: await newUser() });
+    assert.deepEqual(shallow.errors, [], 'the same shape, shallow, is a valid query');
   });
 
   it('refuses 1000 aliases in one request', async () => {
