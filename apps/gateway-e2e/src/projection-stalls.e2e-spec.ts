@@ -59,6 +59,19 @@ interface StallSeen {
   stalled: Record<string, unknown>[];
 }
 
+/** Polls `service`'s readiness probe `probe` until `deadline`; what it said each time it was red. */
+async function stallsReportedUntil(deadline: number, service: string, probe: string): Promise<StallSeen[]> {
+  const red: StallSeen[] = [];
+  while (Date.now() < deadline) {
+    const readiness = await readinessOf(service);
+    const stalled = readiness.body.details[probe]?.['stalled'];
+    if (readiness.status !== 200 && Array.isArray(stalled))
+      red.push({ status: readiness.status, stalled: stalled as Record<string, unknown>[] });
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return red;
+}
+
 /**
  * Holds `table` of `database` in ACCESS EXCLUSIVE mode for LOCK_MS while `during` runs, polling
  * `service`'s readiness probe `probe` all along; returns what readiness said while it was red.
@@ -79,13 +92,7 @@ async function withTableLocked(
     const lockedAt = Date.now();
     await during();
     // The lock is the fault: it is held for its whole length whatever the test sees meanwhile.
-    while (Date.now() - lockedAt < LOCK_MS) {
-      const readiness = await readinessOf(service);
-      const stalled = readiness.body.details[probe]?.['stalled'];
-      if (readiness.status !== 200 && Array.isArray(stalled))
-        red.push({ status: readiness.status, stalled: stalled as Record<string, unknown>[] });
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    red.push(...(await stallsReportedUntil(lockedAt + LOCK_MS, service, probe)));
   } finally {
     await locker.query('COMMIT').catch(() => undefined);
     await locker.end();
@@ -143,13 +150,7 @@ async function withDatabaseClosed(
     );
     const closedAt = Date.now();
     await during();
-    while (Date.now() - closedAt < ms) {
-      const readiness = await readinessOf(service);
-      const stalled = readiness.body.details[probe]?.['stalled'];
-      if (readiness.status !== 200 && Array.isArray(stalled))
-        red.push({ status: readiness.status, stalled: stalled as Record<string, unknown>[] });
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    red.push(...(await stallsReportedUntil(closedAt + ms, service, probe)));
   } finally {
     await queryOnce(admin, `ALTER DATABASE ${database} ALLOW_CONNECTIONS true`);
   }
