@@ -1,4 +1,4 @@
-import { Caller, clientAddressOf, RequestLike } from '@voltstream/platform';
+import { Caller, RequestLike } from '@voltstream/platform';
 
 /** What every gateway request carries through Apollo's plugins and the subgraph calls. */
 export interface GatewayContext {
@@ -6,5 +6,3 @@ export interface GatewayContext {
   /** The verified caller; null for an anonymous request. */
   caller: Caller | null;
 }
-
-export const clientAddress = clientAddressOf;

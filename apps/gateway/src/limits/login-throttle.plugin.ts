@@ -1,7 +1,7 @@
 import { ApolloServerPlugin, HeaderMap } from '@apollo/server';
-import { rootFieldsOf } from '@voltstream/platform';
+import { clientAddressOf, rootFieldsOf } from '@voltstream/platform';
 import { DocumentNode, GraphQLError, Kind, OperationDefinitionNode, OperationTypeNode } from 'graphql';
-import { clientAddress, GatewayContext } from './gateway-context';
+import { GatewayContext } from './gateway-context';
 import { LoginThrottle } from './login-throttle';
 
 /**
@@ -39,7 +39,7 @@ export function loginThrottlePlugin(throttle: LoginThrottle): ApolloServerPlugin
           if (!operation) return;
           const emails = loginEmails(document, operation, request.variables ?? {});
           if (emails.length === 0) return;
-          const wait = await throttle.attempt(emails, clientAddress(contextValue.req));
+          const wait = await throttle.attempt(emails, clientAddressOf(contextValue.req));
           if (wait === null) return;
           throw new GraphQLError('too many sign-in attempts; wait before trying again', {
             extensions: {

@@ -1,7 +1,7 @@
 import { ApolloServerPlugin, HeaderMap } from '@apollo/server';
-import { JsonLogger } from '@voltstream/platform';
+import { clientAddressOf, JsonLogger } from '@voltstream/platform';
 import { GraphQLError } from 'graphql';
-import { clientAddress, GatewayContext } from './gateway-context';
+import { GatewayContext } from './gateway-context';
 import { operationCount } from './operation-count';
 import { RateDecision, RateLimiter } from './rate-limiter';
 
@@ -22,7 +22,11 @@ export function rateLimitPlugin(
       let charged: Promise<RateDecision | null> | undefined;
       const charge = (cost: number): Promise<RateDecision | null> =>
         limiter
-          .consume({ userId: contextValue.caller?.userId ?? null, ip: clientAddress(contextValue.req), cost })
+          .consume({
+            userId: contextValue.caller?.userId ?? null,
+            ip: clientAddressOf(contextValue.req),
+            cost,
+          })
           .catch((error: unknown) => {
             logger.event('warn', 'rate limiter unavailable; letting the request through', {
               error: String(error),
