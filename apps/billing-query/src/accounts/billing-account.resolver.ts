@@ -1,11 +1,16 @@
 import { Inject } from '@nestjs/common';
 import { Args, Context, Parent, Query, ResolveField, ResolveReference, Resolver } from '@nestjs/graphql';
 import { DomainError, ErrorCodes, InvoiceStatus, notFound, UUID_PATTERN } from '@voltstream/contracts';
-import { Authenticator, consistencyTokenOf, GraphQLContext, Queryable } from '@voltstream/platform';
+import {
+  Authenticator,
+  consistencyTokenOf,
+  GraphQLContext,
+  isOwnerOrAdmin,
+  Queryable,
+} from '@voltstream/platform';
 import { pageSize } from '../invoices/invoice-cursor';
 import { invoicePage } from '../invoices/invoice-reads';
 import { BillingQueryRuntime } from '../runtime';
-import { canRead } from '../shared/access';
 import { readsOf } from '../shared/billing-reads';
 import { billingWriteOf } from '../shared/consistency';
 import { MoneyView } from '../shared/money';
@@ -39,7 +44,7 @@ export class BillingAccountResolver {
     if (!UUID_PATTERN.test(id)) throw notFound('billing account');
     const reads = readsOf(this.runtime, context);
     const account = await reads.after(write, async () => reads.accounts.load(id));
-    if (!account || !canRead(caller, account.ownerId)) throw notFound('billing account');
+    if (!account || !isOwnerOrAdmin(caller, account.ownerId)) throw notFound('billing account');
     return account;
   }
 
@@ -93,7 +98,7 @@ export class BillingAccountResolver {
     const reads = readsOf(this.runtime, context);
     const write = billingWriteOf(consistencyTokenOf(context, undefined));
     const account = await reads.after(write, async () => reads.accounts.load(reference.id));
-    return account && canRead(caller, account.ownerId) ? account : null;
+    return account && isOwnerOrAdmin(caller, account.ownerId) ? account : null;
   }
 
   private async tariffOf(account: AccountView, context: GraphQLContext): Promise<TariffView> {

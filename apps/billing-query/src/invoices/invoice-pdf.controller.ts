@@ -1,10 +1,9 @@
 import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
 import { DomainError, ErrorCodes, UUID_PATTERN } from '@voltstream/contracts';
-import { Authenticator, consistencyTokenOf, JsonLogger } from '@voltstream/platform';
+import { Authenticator, consistencyTokenOf, isOwnerOrAdmin, JsonLogger } from '@voltstream/platform';
 import type { Request, Response } from 'express';
 import { renderInvoicePdf } from '../invoice-pdf/render-invoice-pdf';
 import { BillingQueryRuntime } from '../runtime';
-import { canRead } from '../shared/access';
 import { BillingReads } from '../shared/billing-reads';
 import { billingWriteOf } from '../shared/consistency';
 import { invoicePdfView, readInvoiceForPdf } from './invoice-pdf-view';
@@ -35,7 +34,7 @@ export class InvoicePdfController {
       const write = billingWriteOf(consistencyTokenOf({ req }, undefined), 'x-consistency-token');
       if (!UUID_PATTERN.test(id)) throw notFound();
       const found = await new BillingReads(this.runtime).after(write, (db) => readInvoiceForPdf(db, id));
-      if (!found || !canRead(caller, found.invoice.ownerId)) throw notFound();
+      if (!found || !isOwnerOrAdmin(caller, found.invoice.ownerId)) throw notFound();
       const pdf = await renderInvoicePdf(invoicePdfView(found.invoice, found.payments, found.owner));
       res
         .status(200)

@@ -1,9 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { Args, Context, Parent, Query, ResolveField, ResolveReference, Resolver } from '@nestjs/graphql';
 import { DomainError, ErrorCodes, notFound, UUID_PATTERN } from '@voltstream/contracts';
-import { Authenticator, consistencyTokenOf, GraphQLContext } from '@voltstream/platform';
+import { Authenticator, consistencyTokenOf, GraphQLContext, isOwnerOrAdmin } from '@voltstream/platform';
 import { BillingQueryRuntime } from '../runtime';
-import { canRead } from '../shared/access';
 import { readsOf } from '../shared/billing-reads';
 import { billingWriteOf } from '../shared/consistency';
 import { AccountView, InvoiceLineView, InvoiceView, PaymentView } from '../shared/views';
@@ -68,6 +67,6 @@ export class InvoiceResolver {
     if (!UUID_PATTERN.test(id)) return null;
     const reads = readsOf(this.runtime, context);
     const invoice = await reads.after(write, async () => reads.invoices.load(id));
-    return invoice && canRead(caller, invoice.ownerId) ? invoice : null;
+    return invoice && isOwnerOrAdmin(caller, invoice.ownerId) ? invoice : null;
   }
 }

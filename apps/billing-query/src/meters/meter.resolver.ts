@@ -1,9 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { Context, Parent, ResolveField, ResolveReference, Resolver } from '@nestjs/graphql';
 import { UUID_PATTERN } from '@voltstream/contracts';
-import { Authenticator, consistencyTokenOf, GraphQLContext } from '@voltstream/platform';
+import { Authenticator, consistencyTokenOf, GraphQLContext, isOwnerOrAdmin } from '@voltstream/platform';
 import { BillingQueryRuntime } from '../runtime';
-import { canRead } from '../shared/access';
 import { readsOf } from '../shared/billing-reads';
 import { billingWriteOf } from '../shared/consistency';
 import { AccountView } from '../shared/views';
@@ -32,6 +31,6 @@ export class MeterResolver {
     const reads = readsOf(this.runtime, context);
     const write = billingWriteOf(consistencyTokenOf(context, undefined));
     const account = await reads.after(write, async () => reads.accountsOfMeters.load(meter.id));
-    return account && canRead(caller, account.ownerId) ? account : null;
+    return account && isOwnerOrAdmin(caller, account.ownerId) ? account : null;
   }
 }

@@ -1,9 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { ResolveReference, Resolver } from '@nestjs/graphql';
 import { UUID_PATTERN } from '@voltstream/contracts';
-import { Authenticator, consistencyTokenOf, GraphQLContext } from '@voltstream/platform';
+import { Authenticator, consistencyTokenOf, GraphQLContext, isOwnerOrAdmin } from '@voltstream/platform';
 import { BillingQueryRuntime } from '../runtime';
-import { canRead } from '../shared/access';
 import { readsOf } from '../shared/billing-reads';
 import { billingWriteOf } from '../shared/consistency';
 import { PaymentView } from '../shared/views';
@@ -23,6 +22,6 @@ export class PaymentResolver {
     const reads = readsOf(this.runtime, context);
     const write = billingWriteOf(consistencyTokenOf(context, undefined));
     const payment = await reads.after(write, async () => reads.payments.load(reference.id));
-    return payment && canRead(caller, payment.ownerId) ? payment : null;
+    return payment && isOwnerOrAdmin(caller, payment.ownerId) ? payment : null;
   }
 }
