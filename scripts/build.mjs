@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds every app and lib into dist/: TypeScript (with decorator metadata, which Nest needs),
-// path aliases rewritten to relative requires, the subgraphs' SDL copied beside their code,
+// path aliases rewritten to relative requires, the subgraphs' SDL (and the SDL libs share) copied beside their code,
 // and the supergraph composed.
 import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -12,7 +12,10 @@ export async function build({ clean = false } = {}) {
   if (clean) rmSync(join(root, 'dist'), { recursive: true, force: true });
   await run('npx', ['tsc', '-p', 'tsconfig.json']);
   await run('npx', ['tsc-alias', '-p', 'tsconfig.json']);
-  for (const file of findFiles(join(root, 'apps'), '.graphql')) {
+  for (const file of [
+    ...findFiles(join(root, 'apps'), '.graphql'),
+    ...findFiles(join(root, 'libs'), '.graphql'),
+  ]) {
     cpSync(file, join(root, 'dist', relative(root, file)));
   }
   await run('node', ['scripts/compose-supergraph.mjs']);

@@ -24,6 +24,7 @@ export class AppModule {
         subgraphModule([join(__dirname, 'schema/*.graphql')], runtime.logger, {
           auth: runtime.auth,
           publicSurface: publicSurfaceOf('billing-command'),
+          deadLetters: { service: 'billing-command', desk: () => runtime.consumers.desk },
         }),
       ],
       controllers: [PaymentWebhookController],

@@ -40,7 +40,7 @@ export class BillingCommandRuntime implements Stoppable {
   readonly settlePayment: SettlePaymentHandler;
   readonly scheduler: InvoiceScheduler;
   readonly reconciler: PaymentReconciler;
-  private readonly consumers: ProjectionConsumers;
+  readonly consumers: ProjectionConsumers;
 
   constructor(
     readonly config: BillingCommandConfig,

@@ -20,6 +20,7 @@ export class AppModule {
         subgraphModule([join(__dirname, 'schema/*.graphql')], runtime.logger, {
           auth: runtime.auth,
           publicSurface: publicSurfaceOf('billing-query'),
+          deadLetters: { service: 'billing-query', desk: () => runtime.readSide.deadLetterDesk },
         }),
       ],
       controllers: [InvoicePdfController],

@@ -15,6 +15,7 @@ export class AppModule {
         subgraphModule([join(__dirname, 'schema/*.graphql')], runtime.logger, {
           auth: runtime.auth,
           publicSurface: publicSurfaceOf('energy-query'),
+          deadLetters: { service: 'energy-query', desk: () => runtime.readSide.deadLetterDesk },
         }),
       ],
       providers: [

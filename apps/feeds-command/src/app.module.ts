@@ -24,6 +24,7 @@ export class AppModule {
         subgraphModule([join(__dirname, 'schema/*.graphql')], runtime.logger, {
           auth: runtime.auth,
           publicSurface: publicSurfaceOf('feeds-command'),
+          deadLetters: { service: 'feeds-command', desk: () => runtime.consumers.desk },
         }),
       ],
       providers: [

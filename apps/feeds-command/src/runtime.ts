@@ -39,7 +39,7 @@ export class FeedsCommandRuntime implements Stoppable {
   readonly completeLesson: CompleteLessonHandler;
   readonly follow: FollowHandler;
   readonly postUpdate: PostUpdateHandler;
-  private readonly consumers: ProjectionConsumers;
+  readonly consumers: ProjectionConsumers;
 
   constructor(
     readonly config: FeedsCommandConfig,

@@ -19,6 +19,7 @@ export class AppModule {
         subgraphModule([join(__dirname, 'schema/*.graphql')], runtime.logger, {
           auth: runtime.auth,
           publicSurface: publicSurfaceOf('feeds-query'),
+          deadLetters: { service: 'feeds-query', desk: () => runtime.readSide.deadLetterDesk },
         }),
       ],
       providers: [

@@ -8,3 +8,4 @@ export * from './identity/identity-events';
 export * from './billing/billing-events';
 export * from './feeds/feeds-events';
 export * from './public-api';
+export * from './operator-api';

@@ -17,6 +17,8 @@ export * from './kafka/projection-runner';
 export * from './kafka/error-kinds';
 export * from './kafka/dead-letter-store';
 export * from './kafka/projection-dead-letters';
+export * from './kafka/dead-letter-desk';
+export * from './graphql/dead-letter-fields';
 export * from './kafka/dead-letter-migration';
 export * from './kafka/projection-consumers';
 export * from './kafka/registered-users';

@@ -5,10 +5,9 @@ import {
   TariffCreatedV1,
 } from '@voltstream/contracts';
 import { decideCreateTariff, TariffInput } from '@voltstream/billing';
-import { Caller } from '@voltstream/platform';
+import { Caller, requireAdmin } from '@voltstream/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { requireAdmin } from '../shared/access';
 import { BillingOutbox } from '../shared/billing-outbox';
 
 export interface CreatedTariff {

@@ -16,10 +16,10 @@ import {
   UsageHour,
   validatePeriod,
 } from '@voltstream/billing';
-import { Caller, Queryable } from '@voltstream/platform';
+import { Caller, Queryable, requireAdmin } from '@voltstream/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { isConstraintViolation, requireAdmin } from '../shared/access';
+import { isConstraintViolation } from '../shared/access';
 import { BillingOutbox } from '../shared/billing-outbox';
 import { billingStore } from '../shared/billing-store';
 

@@ -1,13 +1,3 @@
-import { Caller } from '@voltstream/platform';
-import { DomainError, ErrorCodes } from '@voltstream/contracts';
-
-export const isAdmin = (caller: Caller): boolean => caller.roles.includes('ADMIN');
-
-/** Role check for ADMIN-only mutations. */
-export function requireAdmin(caller: Caller): void {
-  if (!isAdmin(caller)) throw new DomainError(ErrorCodes.forbidden, 'this needs the ADMIN role');
-}
-
 /** Postgres' unique_violation / exclusion_violation, which a handler turns into CONFLICT. */
 export function isConstraintViolation(error: unknown, constraint?: string): boolean {
   const driverError =

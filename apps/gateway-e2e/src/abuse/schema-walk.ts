@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deadLetterRootSdl, SERVICES_WITH_PROJECTIONS, ServiceWithProjections } from '@voltstream/contracts';
 import {
   DefinitionNode,
   EnumTypeDefinitionNode,
@@ -94,9 +95,19 @@ export class SubgraphSchema {
 export function subgraphSchemas(): SubgraphSchema[] {
   const list = JSON.parse(readFileSync(join(ROOT, 'apps/gateway/subgraphs.json'), 'utf8')) as {
     name: string;
-    schema: string;
+    schema: string[];
   }[];
-  return list.map(({ name, schema }) => new SubgraphSchema(name, readFileSync(join(ROOT, schema), 'utf8')));
+  const generated = (name: string): string[] =>
+    (SERVICES_WITH_PROJECTIONS as readonly string[]).includes(name)
+      ? [deadLetterRootSdl(name as ServiceWithProjections)]
+      : [];
+  return list.map(
+    ({ name, schema }) =>
+      new SubgraphSchema(
+        name,
+        [...schema.map((file) => readFileSync(join(ROOT, file), 'utf8')), ...generated(name)].join('\n'),
+      ),
+  );
 }
 
 export function namedType(type: TypeNode): string {

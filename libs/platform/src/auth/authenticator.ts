@@ -11,8 +11,14 @@ export interface Caller {
 
 /** The owner of an object, or an ADMIN: who may see it (API.md, "Visibility"). */
 export const isOwnerOrAdmin = (caller: Caller | null, ownerId: string): boolean =>
-  caller !== null &&
-  (caller.userId.toLowerCase() === ownerId.toLowerCase() || caller.roles.includes('ADMIN'));
+  caller !== null && (caller.userId.toLowerCase() === ownerId.toLowerCase() || isAdmin(caller));
+
+export const isAdmin = (caller: Caller): boolean => caller.roles.includes('ADMIN');
+
+/** Role check for ADMIN-only operations: FORBIDDEN for anyone else. */
+export function requireAdmin(caller: Caller): void {
+  if (!isAdmin(caller)) throw new DomainError(ErrorCodes.forbidden, 'this needs the ADMIN role');
+}
 
 export interface AuthConfig {
   jwksUrl: string;

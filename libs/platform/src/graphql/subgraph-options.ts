@@ -1,10 +1,13 @@
 import { ApolloFederationDriver, ApolloFederationDriverConfig } from '@nestjs/apollo';
-import { DynamicModule } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
+import { deadLetterRootSdl, ServiceWithProjections } from '@voltstream/contracts';
 import { GraphQLFormattedError } from 'graphql';
 import { Authenticator } from '../auth/authenticator';
 import { JsonLogger } from '../logging/json-logger';
+import { DeadLetterDesk } from '../kafka/dead-letter-desk';
 import { DateTimeScalar } from './date-time.scalar';
+import { DEAD_LETTER_SCHEMA, deadLetterFields } from './dead-letter-fields';
 import { formatGraphQLError } from './error-format';
 import { operationGatePlugin, PublicSurface } from './operation-gate';
 
@@ -16,19 +19,28 @@ export function errorFormatter(logger: JsonLogger) {
     );
 }
 
+export interface SubgraphGate {
+  auth: Authenticator;
+  publicSurface?: PublicSurface;
+  /** A service that runs projections serves its dead-letter desk (ADMIN only) from this. */
+  deadLetters?: { service: ServiceWithProjections; desk: () => DeadLetterDesk };
+}
+
+@Module({})
+class SubgraphModule {}
+
 /**
  * The GraphQL module every subgraph shares: schema-first SDL from `typePaths`, federation 2,
- * the DateTime scalar, errors mapped to codes, no stack traces, and the operation gate: a
- * verified access token for everything but `publicSurface`.
+ * the DateTime scalar, errors mapped to codes, no stack traces, the operation gate (a verified
+ * access token for everything but `publicSurface`) and, where the service runs projections, the
+ * operator's dead-letter fields.
  */
-export function subgraphModule(
-  typePaths: string[],
-  logger: JsonLogger,
-  gate: { auth: Authenticator; publicSurface?: PublicSurface },
-): DynamicModule {
-  return GraphQLModule.forRoot<ApolloFederationDriverConfig>({
+export function subgraphModule(typePaths: string[], logger: JsonLogger, gate: SubgraphGate): DynamicModule {
+  const desk = gate.deadLetters;
+  const graphql = GraphQLModule.forRoot<ApolloFederationDriverConfig>({
     driver: ApolloFederationDriver,
-    typePaths,
+    typePaths: desk ? [...typePaths, DEAD_LETTER_SCHEMA] : typePaths,
+    typeDefs: desk ? [deadLetterRootSdl(desk.service)] : [],
     resolvers: { DateTime: DateTimeScalar },
     path: '/graphql',
     playground: false,
@@ -39,4 +51,11 @@ export function subgraphModule(
     plugins: [operationGatePlugin(gate.auth, gate.publicSurface ?? {})],
     formatError: errorFormatter(logger),
   });
+  return {
+    module: SubgraphModule,
+    imports: [graphql],
+    providers: desk
+      ? [{ provide: Authenticator, useValue: gate.auth }, ...deadLetterFields(desk.service, desk.desk)]
+      : [],
+  };
 }

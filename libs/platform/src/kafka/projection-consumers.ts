@@ -8,6 +8,7 @@ import { JsonLogger } from '../logging/json-logger';
 import { ServiceMetrics } from '../metrics/service-metrics';
 import { EventPublisher } from './event-publisher';
 import { createKafka, ensureTopics } from './kafka-client';
+import { DeadLetterDesk, DeadLetterSource } from './dead-letter-desk';
 import { Projection } from './projection';
 import { ProjectionDeadLetters } from './projection-dead-letters';
 import { PartitionStall, ProjectionRunner } from './projection-runner';
@@ -57,7 +58,7 @@ interface Consumer {
  * publisher they share. Each gets the standard metrics and a readiness probe, and starts in the
  * background (topics created first), so the service serves while Kafka is still away.
  */
-export class ProjectionConsumers {
+export class ProjectionConsumers implements DeadLetterSource {
   private readonly kafka: Kafka;
   private readonly publisher: EventPublisher;
   private readonly consumers: Consumer[] = [];
@@ -65,9 +66,13 @@ export class ProjectionConsumers {
   private readonly deadLetterSets = new Map<string, ProjectionDeadLetters<unknown>>();
   private stopped = false;
 
+  /** The operator's desk over these projections' dead letters (the ADMIN GraphQL fields use it). */
+  readonly desk = new DeadLetterDesk(this);
+
   constructor(private readonly options: ProjectionConsumersOptions) {
     this.kafka = createKafka(options.kafka, options.logger);
     this.publisher = new EventPublisher(this.kafka);
+    options.metrics.reportDeadLetters(() => this.deadLetterCounts());
   }
 
   /** Adds a projection; it starts with `start()`. */
@@ -111,6 +116,26 @@ export class ProjectionConsumers {
     const found = this.deadLetterSets.get(projection);
     if (!found) throw new Error(`no projection named ${projection} here`);
     return found;
+  }
+
+  projectionNames(): string[] {
+    return [...this.deadLetterSets.keys()];
+  }
+
+  /** Open dead letters and parked events per projection, for `/metrics`. */
+  private async deadLetterCounts(): Promise<{ projection: string; waiting: number; parked: number }[]> {
+    const names = this.projectionNames();
+    if (names.length === 0) return [];
+    const rows = await this.options.dataSource.query<
+      { projection: string; waiting: number; parked: number }[]
+    >(
+      `SELECT name AS projection,
+              (SELECT count(*)::int FROM projection_dead_letters d WHERE d.projection = name AND d.status = 'open') AS waiting,
+              (SELECT count(*)::int FROM projection_parked p WHERE p.projection = name) AS parked
+       FROM unnest($1::text[]) AS name`,
+      [names],
+    );
+    return rows;
   }
 
   /** Starts every consumer in the background, each retried until Kafka lets it join. */

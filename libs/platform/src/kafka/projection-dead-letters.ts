@@ -1,6 +1,9 @@
-import { parseEnvelope } from '@voltstream/contracts';
+import { DomainError, ErrorCodes, parseEnvelope } from '@voltstream/contracts';
 import { DataSource } from 'typeorm';
 import { Queryable } from '../database/read-router';
+import { KafkaMessage } from 'kafkajs';
+import { recordDeadLetter } from './dead-letter-store';
+import { classifyError } from './error-kinds';
 import { ConsumedEvent, Projection } from './projection';
 
 export type DeadLetterStatus = 'open' | 'replayed' | 'discarded';
@@ -72,7 +75,13 @@ export class ProjectionDeadLetters<T> {
     private readonly projection: Projection<T>,
   ) {}
 
-  async list(status?: DeadLetterStatus): Promise<DeadLetterRecord[]> {
+  /** The projection's name, as its dead letters are filed. */
+  get projectionName(): string {
+    return this.projection.name;
+  }
+
+  /** Oldest first (by topic, partition, offset), at most `limit`. */
+  async list(status?: DeadLetterStatus, limit = 1000): Promise<DeadLetterRecord[]> {
     const rows = await this.db.query<DeadLetterRow[]>(
       `SELECT d.topic, d.partition, d."offset"::text AS offset, d.message_key, d.value, d.error, d.error_kind,
               d.error_reason, d.dead_lettered_at, d.status, d.resolved_at, d.resolved_by, d.resolution,
@@ -81,8 +90,9 @@ export class ProjectionDeadLetters<T> {
                  AND p.partition = d.partition AND p.message_key = d.message_key) AS parked
        FROM projection_dead_letters d
        WHERE d.projection = $1 AND ($2::text IS NULL OR d.status = $2)
-       ORDER BY d.topic, d.partition, d."offset"`,
-      [this.projection.name, status ?? null],
+       ORDER BY d.topic, d.partition, d."offset"
+       LIMIT $3`,
+      [this.projection.name, status ?? null, limit],
     );
     return rows.map((row) => ({
       projection: this.projection.name,
@@ -101,6 +111,16 @@ export class ProjectionDeadLetters<T> {
       resolution: row.resolution,
       parked: row.parked,
     }));
+  }
+
+  /** Dead letters waiting for an operator, and the events they hold back. */
+  async counts(): Promise<{ waiting: number; parked: number }> {
+    const [row] = await this.db.query<{ waiting: number; parked: number }[]>(
+      `SELECT (SELECT count(*)::int FROM projection_dead_letters WHERE projection = $1 AND status = 'open') AS waiting,
+              (SELECT count(*)::int FROM projection_parked WHERE projection = $1) AS parked`,
+      [this.projection.name],
+    );
+    return row;
   }
 
   /** Events held back behind open dead letters, per partition in offset order. */
@@ -139,7 +159,7 @@ export class ProjectionDeadLetters<T> {
 
   /** Gives the dead letter up (the row stays, with who and why) and applies its key's parked events. */
   discard(ref: DeadLetterRef, reason: string, by: string): Promise<number> {
-    if (reason.trim() === '') throw new Error('a discard needs a reason');
+    if (reason.trim() === '') throw new DomainError(ErrorCodes.badUserInput, 'a discard needs a reason');
     return this.release(ref, { replay: false, by, resolution: reason });
   }
 
@@ -160,7 +180,10 @@ export class ProjectionDeadLetters<T> {
         [...where, ref.offset],
       );
       if (!letter)
-        throw new Error(`${name} has no open dead letter at ${ref.topic}/${ref.partition}@${ref.offset}`);
+        throw new DomainError(
+          ErrorCodes.notFound,
+          `${name} has no open dead letter at ${ref.topic}/${ref.partition}@${ref.offset}`,
+        );
       const parked =
         letter.message_key === null
           ? []
@@ -170,31 +193,69 @@ export class ProjectionDeadLetters<T> {
                ORDER BY projection_parked."offset"`,
               [...where, letter.message_key],
             );
-      const stored = how.replay ? [{ offset: ref.offset, value: letter.value }, ...parked] : parked;
-      const events: ConsumedEvent[] = stored.map(({ offset, value }) => ({
-        envelope: parseEnvelope(value ?? ''),
-        topic: ref.topic,
-        partition: ref.partition,
-        offset,
-      }));
-      const outcome = events.length > 0 ? await this.projection.apply(events, tx) : undefined;
-      await unpark(tx, where, letter.message_key, parked.length);
+      // A replayed letter that still fails throws: the transaction rolls back, nothing changes.
+      const outcomes = how.replay ? [await this.applyOne(tx, ref, ref.offset, letter.value)] : [];
+      const released = await this.releaseParked(tx, ref, letter.message_key, parked, outcomes);
       await tx.query(
         `UPDATE projection_dead_letters SET status = $5, resolved_at = now(), resolved_by = $6, resolution = $7
          WHERE projection = $1 AND topic = $2 AND partition = $3 AND "offset" = $4`,
         [...where, ref.offset, how.replay ? 'replayed' : 'discarded', how.by, how.resolution],
       );
-      return { count: events.length, outcome };
+      return { count: outcomes.length, outcomes, released };
     });
-    if (done.outcome !== undefined) await this.projection.afterCommit?.(done.outcome);
+    for (const outcome of done.outcomes) await this.projection.afterCommit?.(outcome);
     return done.count;
+  }
+
+  /**
+   * Applies a key's parked events in offset order, each in a savepoint. One that can never apply
+   * becomes the key's dead letter in turn (the events after it stay parked behind it), so a
+   * release never loses an event and never reorders a key. A transient error throws: the whole
+   * release rolls back and can be tried again.
+   */
+  private async releaseParked(
+    tx: Queryable,
+    ref: DeadLetterRef,
+    key: string | null,
+    parked: { offset: string; value: Buffer | null }[],
+    outcomes: T[],
+  ): Promise<number> {
+    const leaving: string[] = [];
+    for (const event of parked) {
+      await tx.query('SAVEPOINT release_parked');
+      try {
+        outcomes.push(await this.applyOne(tx, ref, event.offset, event.value));
+        await tx.query('RELEASE SAVEPOINT release_parked');
+        leaving.push(event.offset);
+      } catch (error) {
+        const classified = classifyError(error);
+        if (classified.kind !== 'permanent') throw error;
+        await tx.query('ROLLBACK TO SAVEPOINT release_parked');
+        const message = { key: key === null ? null : Buffer.from(key), value: event.value } as KafkaMessage;
+        const at = { projection: this.projection.name, ...ref, offset: event.offset };
+        await recordDeadLetter(tx, at, message, errorText(error), classified);
+        leaving.push(event.offset);
+        break;
+      }
+    }
+    if (leaving.length > 0)
+      await tx.query(
+        `DELETE FROM projection_parked
+         WHERE projection = $1 AND topic = $2 AND partition = $3 AND "offset" = ANY($4::bigint[])`,
+        [this.projection.name, ref.topic, ref.partition, leaving],
+      );
+    return leaving.length;
+  }
+
+  private applyOne(tx: Queryable, ref: DeadLetterRef, offset: string, value: Buffer | null): Promise<T> {
+    const event: ConsumedEvent = {
+      envelope: parseEnvelope(value?.toString('utf8') ?? ''),
+      topic: ref.topic,
+      partition: ref.partition,
+      offset,
+    };
+    return this.projection.apply([event], tx);
   }
 }
 
-async function unpark(tx: Queryable, where: unknown[], key: string | null, count: number): Promise<void> {
-  if (key === null || count === 0) return;
-  await tx.query(
-    'DELETE FROM projection_parked WHERE projection = $1 AND topic = $2 AND partition = $3 AND message_key = $4',
-    [...where, key],
-  );
-}
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));

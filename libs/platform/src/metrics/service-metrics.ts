@@ -103,6 +103,41 @@ export class ServiceMetrics {
     this.stallSources.set(projection, read);
   }
 
+  /**
+   * Reports dead letters waiting and parked events per projection on
+   * `projection_dead_letters_waiting` and `projection_parked_events`, counted at scrape time.
+   * While the database cannot be asked, the last counts stay (a scrape never fails for it).
+   */
+  reportDeadLetters(read: () => Promise<{ projection: string; waiting: number; parked: number }[]>): void {
+    let last: { projection: string; waiting: number; parked: number }[] = [];
+    const fresh = async () => {
+      last = await read().catch(() => last);
+      return last;
+    };
+    let pending: Promise<typeof last> | undefined;
+    // Both gauges are collected in one scrape: one query serves both.
+    const once = () => (pending ??= fresh().finally(() => setTimeout(() => (pending = undefined), 0)));
+    const registers = [this.registry];
+    new Gauge({
+      name: 'projection_dead_letters_waiting',
+      help: 'Dead letters of a projection waiting for an operator to replay or discard them',
+      labelNames: ['projection'],
+      registers,
+      async collect() {
+        for (const row of await once()) this.set({ projection: row.projection }, row.waiting);
+      },
+    });
+    new Gauge({
+      name: 'projection_parked_events',
+      help: 'Events of a projection held back behind an open dead letter of their key',
+      labelNames: ['projection'],
+      registers,
+      async collect() {
+        for (const row of await once()) this.set({ projection: row.projection }, row.parked);
+      },
+    });
+  }
+
   /** A gauge computed at scrape time, e.g. a cache hit ratio or a pool's usage. */
   gaugeFrom(name: string, help: string, read: () => number): void {
     new Gauge({

@@ -5,6 +5,7 @@ import { ReadSideConfig } from '../config/read-side-config';
 import { createDataSource, migrate } from '../database/data-source';
 import { ReadRouter } from '../database/read-router';
 import { Readiness } from '../health/readiness';
+import { DeadLetterDesk } from '../kafka/dead-letter-desk';
 import { ConsumedProjection, ProjectionConsumers } from '../kafka/projection-consumers';
 import { ProjectionDeadLetters } from '../kafka/projection-dead-letters';
 import { ProjectionRunner } from '../kafka/projection-runner';
@@ -90,6 +91,11 @@ export class ReadSide {
   }
 
   /** List, replay and discard a projection's dead letters (for an admin surface). */
+  /** The operator's desk over this read side's dead letters. */
+  get deadLetterDesk(): DeadLetterDesk {
+    return this.projections.desk;
+  }
+
   deadLetters(projection: string): ProjectionDeadLetters<unknown> {
     return this.projections.deadLetters(projection);
   }
