@@ -9,6 +9,7 @@ import {
   readConsumption,
   readinessOf,
   recordReadings,
+  ReadingsReceipt,
   registerMeter,
   settings,
   totalWh,
@@ -97,12 +98,24 @@ async function assertExactlyOnce(token: string, meterId: string, readings: Readi
   );
   assert.deepEqual(await projected(meterId), expected, 'the read model equals the write side');
   const times = readings.map((r) => Date.parse(r.at));
+  // INTERVAL totals the raw quarter-hours that lie in [from, to), whatever the meter's timezone.
   const response = await readConsumption(token, meterId, {
     from: new Date(Math.min(...times) - 900_000).toISOString(),
-    to: new Date(Math.max(...times)).toISOString(),
-    granularity: 'MONTH',
+    to: new Date(Math.max(...times) + 1).toISOString(),
+    granularity: 'INTERVAL',
   });
   assert.equal(Math.round(dataOf(response).meter.consumption.totalKwh * 1000), totalWh(readings));
+}
+
+/** The aggregate version a consistency token (`ct1.` + base64 of `Meter|<id>|<version>`) names. */
+function tokenVersion(token: string): number {
+  return Number(Buffer.from(token.slice('ct1.'.length), 'base64').toString('utf8').split('|')[2]);
+}
+
+async function metricValue(service: string, line: RegExp): Promise<number | undefined> {
+  const text = await (await fetch(`${settings.serviceBaseUrl(service)}/metrics`)).text();
+  const match = text.split('\n').find((l) => line.test(l));
+  return match ? Number(match.split(' ').at(-1)) : undefined;
 }
 
 async function allReady(timeoutMs: number): Promise<void> {
@@ -116,7 +129,7 @@ async function allReady(timeoutMs: number): Promise<void> {
   );
 }
 
-describe('Postgres faults (F20, F10, F12)', () => {
+describe('Postgres faults', () => {
   it('F20: primary down 2 min, and a service booted meanwhile: live 200, ready 503 with the reason, no exit, recovery without restart', async () => {
     const token = await newUser();
     const meter = await registerMeter(token);
@@ -200,5 +213,134 @@ describe('Postgres faults (F20, F10, F12)', () => {
     }
     dataOf(await recordReadings(token, meter.id, after));
     await assertExactlyOnce(token, meter.id, [...before, ...after]);
+  });
+
+  it('F10: primary crashed (pg_ctl -m immediate) during writes: each batch commits or fails retryable; replays give the same answer; 0 lost, 0 doubled', async () => {
+    const token = await newUser();
+    const meter = await registerMeter(token);
+    const batches = Array.from({ length: 40 }, (_, i) =>
+      quarterHourReadings(
+        new Date(Date.parse('2026-09-01T00:00:00Z') + i * 8 * 900_000).toISOString(),
+        8,
+        i + 2,
+      ),
+    );
+    const outcomes = new Map<number, ReadingsReceipt | Record<string, unknown>>();
+    const energyCommand = pidOf('energy-command');
+    let crashed: Promise<void> | undefined;
+    let next = 0;
+    const writer = async () => {
+      while (next < batches.length) {
+        const i = next++;
+        const response = await recordReadings(token, meter.id, batches[i]);
+        outcomes.set(i, response.data?.recordReadings ?? response.errors[0]?.extensions ?? {});
+        // The crash lands while the writers are busy, a few batches in.
+        if (outcomes.size === 6) crashed ??= infra('crash', 'postgres');
+        // Spread the rest over the outage rather than failing them all in a burst.
+        if (crashed) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    try {
+      await Promise.all([writer(), writer(), writer(), writer()]);
+      await crashed;
+    } finally {
+      await infra('up', 'postgres');
+    }
+    const failed = [...outcomes].filter(([, outcome]) => !('consistencyToken' in outcome));
+    const committed = [...outcomes].filter(([, outcome]) => 'consistencyToken' in outcome);
+    assert.ok(committed.length >= 6, 'batches committed before the crash');
+    assert.ok(failed.length > 0, 'batches failed while Postgres was down');
+    for (const [i, outcome] of failed)
+      assert.deepEqual(
+        outcome,
+        { code: 'SERVICE_UNAVAILABLE', retryable: true },
+        `batch ${i} failed retryable`,
+      );
+    await eventually(
+      async () => ((await readinessOf('energy-command')).status === 200 ? true : undefined),
+      60_000,
+      'energy-command ready again',
+    );
+    assert.equal(pidOf('energy-command'), energyCommand, 'energy-command recovered without a restart');
+
+    // Readings are keyed by (meter, at): the same batch again is the client's idempotent retry.
+    for (const [i, outcome] of committed) {
+      const replay = dataOf(await recordReadings(token, meter.id, batches[i])).recordReadings;
+      assert.deepEqual(
+        { accepted: replay.accepted, duplicates: replay.duplicates },
+        { accepted: 0, duplicates: batches[i].length },
+        `batch ${i} replayed: the same write, not applied again`,
+      );
+      // Its token names the meter's version now, which covers the first answer's.
+      assert.ok(
+        tokenVersion(replay.consistencyToken) >= tokenVersion((outcome as ReadingsReceipt).consistencyToken),
+      );
+    }
+    for (const [i] of failed) {
+      const retry = dataOf(await recordReadings(token, meter.id, batches[i])).recordReadings;
+      // A commit whose answer was lost in the crash shows up as duplicates, never twice.
+      assert.equal(retry.accepted + retry.duplicates, batches[i].length, `batch ${i} retried`);
+      const again = dataOf(await recordReadings(token, meter.id, batches[i])).recordReadings;
+      assert.deepEqual(
+        { accepted: again.accepted, duplicates: again.duplicates },
+        { accepted: 0, duplicates: batches[i].length },
+      );
+    }
+    await assertExactlyOnce(token, meter.id, batches.flat());
+    await allReady(90_000);
+  });
+
+  it("F12: replica replay paused: a read with the caller's consistency token shows the write, and the lag metric grows", async () => {
+    const token = await newUser();
+    const meter = await registerMeter(token);
+    const first = quarterHourReadings('2026-08-01T00:00:00Z', 48, 4);
+    const receipt = dataOf(await recordReadings(token, meter.id, first)).recordReadings;
+    const day = { from: '2026-08-01T00:00:00Z', to: '2026-08-02T00:00:01Z', granularity: 'INTERVAL' };
+    dataOf(await readConsumption(token, meter.id, { ...day, consistency: receipt.consistencyToken }));
+    await eventually(
+      async () =>
+        (await readinessOf('energy-query')).body.details['reads']?.['target'] === 'replica'
+          ? true
+          : undefined,
+      60_000,
+      'reads on the replica',
+    );
+    const replica = databaseUrl(settings.replicaUrl, 'postgres');
+    const lags: number[] = [];
+    await queryOnce(replica, 'SELECT pg_wal_replay_pause()');
+    try {
+      const second = quarterHourReadings('2026-08-01T12:00:00Z', 48, 9);
+      const during = dataOf(await recordReadings(token, meter.id, second)).recordReadings;
+      const mine = await readConsumption(token, meter.id, { ...day, consistency: during.consistencyToken });
+      assert.deepEqual(mine.errors, [], 'the read with the token is answered');
+      const expected = totalWh([...first, ...second]);
+      assert.equal(
+        Math.round(dataOf(mine).meter.consumption.totalKwh * 1000),
+        expected,
+        'the caller sees their write',
+      );
+      // The primary keeps moving (more writes) while the replica stands still: the lag grows.
+      for (let i = 0; i < 6; i += 1) {
+        dataOf(
+          await recordReadings(token, meter.id, quarterHourReadings(`2026-08-0${2 + i}T00:00:00Z`, 4, i + 1)),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        lags.push((await metricValue('energy-query', /^replica_lag_milliseconds[{ ]/)) ?? -1);
+      }
+    } finally {
+      await queryOnce(replica, 'SELECT pg_wal_replay_resume()');
+    }
+    assert.ok(
+      lags.at(-1)! > lags[0] && lags.at(-1)! >= 3000,
+      `replica_lag_milliseconds grew: ${lags.join(', ')}`,
+    );
+    await eventually(
+      async () =>
+        (await readinessOf('energy-query')).body.details['reads']?.['target'] === 'replica'
+          ? true
+          : undefined,
+      60_000,
+      'reads back on the replica',
+    );
   });
 });
