@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { downKafka, kafkaStatus, upKafka } from './kafka.mjs';
-import { clusterStatus, downPrimary, upPrimary } from './postgres.mjs';
+import { clusterStatus, crashPrimary, downPrimary, upPrimary } from './postgres.mjs';
 import { withLock } from './lock.mjs';
 import { InfraError, log } from './processes.mjs';
 import { CONNECTION_ENV, external, ports, profileDir, profileName } from './profile.mjs';
@@ -132,6 +132,13 @@ async function main([command, ...components]) {
       return void (await up(components));
     case 'down':
       return down(components);
+    case 'crash':
+      // A fault for tests: only the primary can be crashed this way.
+      if (components.length !== 1 || components[0] !== 'postgres')
+        throw new InfraError('crash takes one component: postgres');
+      if (skipReason('postgres'))
+        throw new InfraError(`postgres: ${skipReason('postgres')}; not crashing it`);
+      return withProfileLock(() => crashPrimary());
     case 'status':
       return console.log(JSON.stringify(await status(), null, 2));
     case 'env':
@@ -142,7 +149,7 @@ async function main([command, ...components]) {
       return destroy();
     default:
       throw new InfraError(
-        `usage: node infra/local/infra.mjs up|down|status|env|destroy [${ORDER.join('|')} ...] (profile: ${profileName()})`,
+        `usage: node infra/local/infra.mjs up|down|crash|status|env|destroy [${ORDER.join('|')} ...] (profile: ${profileName()})`,
       );
   }
 }

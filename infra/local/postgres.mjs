@@ -149,6 +149,14 @@ export async function upPrimary() {
 
 export const downPrimary = () => stopCluster(cluster('primary'));
 
+/** `pg_ctl -m immediate`: the primary dies as in a crash (no checkpoint; crash recovery on start). */
+export async function crashPrimary() {
+  const c = cluster('primary');
+  if (!clusterPid(c)) return log(`${c.label} not running`);
+  await pgTool('pg_ctl', ['-D', c.dir, '-m', 'immediate', '-w', '-t', '60', 'stop']);
+  log(`${c.label} stopped (immediate)`);
+}
+
 export async function clusterStatus(role) {
   const c = cluster(role);
   const pid = clusterPid(c);

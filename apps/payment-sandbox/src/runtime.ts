@@ -87,8 +87,9 @@ export class PaymentSandboxRuntime implements Stoppable {
     });
   }
 
+  /** Safe to call again after a failure (the database down at boot). */
   async start(): Promise<void> {
-    await this.db.initialize();
+    if (!this.db.isInitialized) await this.db.initialize();
     await migrate(this.db, this.config.service.serviceName);
     this.settler.start();
     this.dispatcher.start();

@@ -10,6 +10,8 @@ export const ErrorCodes = {
   conflict: 'CONFLICT',
   rateLimited: 'RATE_LIMITED',
   consistencyTimeout: 'CONSISTENCY_TIMEOUT',
+  /** A dependency (the database) is down or saturated: nothing was done, retry later. */
+  serviceUnavailable: 'SERVICE_UNAVAILABLE',
   internal: 'INTERNAL',
 } as const;
 

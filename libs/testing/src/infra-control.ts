@@ -25,8 +25,11 @@ async function isRunning(component: InfraComponent): Promise<boolean> {
   return (JSON.parse(stdout) as Record<string, { running?: boolean }>)[component]?.running === true;
 }
 
-/** Stops or starts one piece of the test profile's real infrastructure, and checks it did. */
-export async function infra(command: 'up' | 'down', component: InfraComponent): Promise<void> {
+/**
+ * Stops or starts one piece of the test profile's real infrastructure, and checks it did.
+ * `crash` stops the Postgres primary with `pg_ctl -m immediate`, as a crash would.
+ */
+export async function infra(command: 'up' | 'down' | 'crash', component: InfraComponent): Promise<void> {
   await run(process.execPath, [INFRA, command, component], { env: infraEnv(), timeout: 120_000 });
   if ((await isRunning(component)) !== (command === 'up')) {
     throw new Error(`infra ${command} ${component} did not take effect`);

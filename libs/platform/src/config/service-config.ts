@@ -48,7 +48,8 @@ export function readPostgresConfig(
     primaryUrl: reader.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     replicaUrls: withReplicas ? reader.list('READ_REPLICA_URLS') : [],
     database: reader.string('DATABASE_NAME', defaultDatabase),
-    poolSize: reader.int('DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
+    // At least 2: migrations at start hold an advisory-lock session and run on a second connection.
+    poolSize: reader.int('DATABASE_POOL_SIZE', 10, { min: 2, max: 200 }),
     connectTimeoutMs: reader.int('DATABASE_CONNECT_TIMEOUT_MS', 3000, { min: 100 }),
     statementTimeoutMs: reader.int('DATABASE_STATEMENT_TIMEOUT_MS', 15_000, { min: 100 }),
     maxReplicaLagMs: reader.int('MAX_REPLICA_LAG_MS', 5000, { min: 0 }),

@@ -1,3 +1,4 @@
+import { DomainError, ErrorCodes } from '@voltstream/contracts';
 import { DataSource } from 'typeorm';
 
 export type ReadTarget = 'replica' | 'primary';
@@ -24,7 +25,8 @@ export interface Queryable {
 /**
  * Sends reads to the streaming replica while it is up and close enough behind, and to the read
  * primary otherwise. A health loop measures replay lag by comparing WAL positions; a read that
- * fails on the replica (connection lost, hot-standby conflict cancel) is retried once on the primary.
+ * fails on the replica (connection lost, hot-standby conflict cancel) or that waited there in vain
+ * for a consistency token's write is retried once on the primary.
  */
 export class ReadRouter {
   private state: ReadRouterStatus;
@@ -66,6 +68,9 @@ export class ReadRouter {
       try {
         return await work(this.replica);
       } catch (error) {
+        // The replica has not replayed the caller's write (replay paused, or far behind): the
+        // primary the projections write to has it, so the caller still sees their own write.
+        if (isConsistencyTimeout(error)) return work(this.primary);
         if (!isReplicaFailure(error)) throw error;
         this.update({
           target: 'primary',
@@ -129,6 +134,10 @@ const REPLICA_POSITION_SQL = `SELECT pg_is_in_recovery() AS in_recovery,
 export function lsnToBigInt(lsn: string): bigint {
   const [high = '0', low = '0'] = lsn.split('/');
   return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
+}
+
+function isConsistencyTimeout(error: unknown): boolean {
+  return error instanceof DomainError && error.code === ErrorCodes.consistencyTimeout;
 }
 
 function isReplicaFailure(error: unknown): boolean {

@@ -9,7 +9,7 @@ const INPUT_CODES = new Set([
   'BAD_REQUEST',
 ]);
 const PUBLIC_CODE =
-  /^(UNAUTHENTICATED|FORBIDDEN|BAD_USER_INPUT|NOT_FOUND|CONFLICT|RATE_LIMITED|CONSISTENCY_TIMEOUT|PERSISTED_QUERY_NOT_FOUND|PERSISTED_QUERY_NOT_SUPPORTED|PERSISTED_QUERY_NOT_IN_LIST|[A-Z]+\.[A-Z_]+)$/;
+  /^(UNAUTHENTICATED|FORBIDDEN|BAD_USER_INPUT|NOT_FOUND|CONFLICT|RATE_LIMITED|CONSISTENCY_TIMEOUT|SERVICE_UNAVAILABLE|PERSISTED_QUERY_NOT_FOUND|PERSISTED_QUERY_NOT_SUPPORTED|PERSISTED_QUERY_NOT_IN_LIST|[A-Z]+\.[A-Z_]+)$/;
 
 /**
  * Maps every error to API.md's codes. Domain errors keep their code and field errors; what the
@@ -27,6 +27,15 @@ export function formatGraphQLError(
     if (original.fieldErrors.length > 0) extensions['fieldErrors'] = original.fieldErrors;
     if (original instanceof RateLimitedError) extensions['retryAfterSeconds'] = original.retryAfterSeconds;
     return { message: original.message, path: formatted.path, locations: formatted.locations, extensions };
+  }
+  if (isUnavailable(original)) {
+    report(original);
+    return {
+      message: 'Service temporarily unavailable; retry later',
+      path: formatted.path,
+      locations: formatted.locations,
+      extensions: { code: ErrorCodes.serviceUnavailable, retryable: true },
+    };
   }
   const rawCode = formatted.extensions?.['code'];
   const code = typeof rawCode === 'string' ? rawCode : '';
@@ -52,4 +61,22 @@ export function formatGraphQLError(
     path: formatted.path,
     extensions: { code: ErrorCodes.internal },
   };
+}
+
+/**
+ * The database is away (down, restarting, not connected yet) or every pooled connection stayed
+ * busy past the connect timeout. The command was not applied, or its transaction rolled back:
+ * retrying it is safe. Node's socket codes, Postgres' connection (08) and shutdown (57P) classes,
+ * and the messages pg, pg-pool and TypeORM give when there is no connection.
+ */
+export function isUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (/^(08|57P)/.test(code)) return true;
+    if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code)) return true;
+  }
+  return /^(Connection terminated|timeout exceeded when trying to connect|Driver not Connected|Client has encountered a connection error|Query read timeout)/.test(
+    error.message,
+  );
 }

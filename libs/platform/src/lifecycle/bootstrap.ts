@@ -54,7 +54,7 @@ export async function bootService(options: BootOptions): Promise<INestApplicatio
   return app;
 }
 
-/** Boot failures (bad config, unreachable database) end the process with the reason. */
+/** Boot failures (bad config; not an unreachable database, which start retries) end the process with the reason. */
 export function exitOnBootFailure(logger: JsonLogger) {
   return (error: unknown): never => {
     logger.event('error', 'service failed to start', {

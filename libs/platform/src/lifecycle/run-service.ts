@@ -3,6 +3,7 @@ import { ServiceConfig } from '../config/service-config';
 import { Readiness } from '../health/readiness';
 import { JsonLogger } from '../logging/json-logger';
 import { ServiceMetrics } from '../metrics/service-metrics';
+import { startInBackground } from './background-start';
 import { bootService, exitOnBootFailure } from './bootstrap';
 
 /** What a service's runtime offers its main: probes, metrics, and a start before listening. */
@@ -25,7 +26,9 @@ export interface ServiceDefinition<C extends { service: ServiceConfig }, R exten
 
 /**
  * A service's whole main: read and validate config (a bad setting ends the process naming it),
- * build the runtime, start it, then serve HTTP with probes, metrics and graceful shutdown.
+ * build the runtime, serve HTTP with probes, metrics and graceful shutdown, and start the
+ * runtime in the background: until it has started (its database reachable and migrated),
+ * liveness is up and readiness says why it is not ready.
  */
 export function runService<C extends { service: ServiceConfig }, R extends ServiceRuntime>(
   definition: ServiceDefinition<C, R>,
@@ -35,7 +38,6 @@ export function runService<C extends { service: ServiceConfig }, R extends Servi
     const config = definition.readConfig();
     const logger = new JsonLogger(config.service.serviceName, config.service.logLevel);
     const runtime = await definition.createRuntime(config, logger);
-    await runtime.start?.();
     const app = await bootService({
       module: definition.module(runtime),
       config: config.service,
@@ -45,6 +47,8 @@ export function runService<C extends { service: ServiceConfig }, R extends Servi
       beforeListen: (app) => definition.beforeListen?.(runtime, app),
     });
     definition.afterListen?.(runtime, app.getHttpServer());
+    const start = runtime.start?.bind(runtime);
+    if (start) startInBackground(start, runtime.readiness, logger);
   };
   main().catch(exitOnBootFailure(bootLogger));
 }

@@ -37,6 +37,7 @@ export class WriteSide {
   private readonly kafka;
   private stopped = false;
   private topicsReady = false;
+  private relayStarting = false;
 
   constructor(private readonly options: WriteSideOptions) {
     const { service, postgres, logger, metrics } = options;
@@ -78,9 +79,12 @@ export class WriteSide {
       });
   }
 
+  /** Safe to call again after a failure (the database down at boot): it picks up where it stopped. */
   async start(): Promise<void> {
-    await this.db.initialize();
+    if (!this.db.isInitialized) await this.db.initialize();
     await migrate(this.db, this.options.service);
+    if (this.relayStarting) return;
+    this.relayStarting = true;
     void this.prepareKafkaThenRelay();
   }
 

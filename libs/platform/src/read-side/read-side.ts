@@ -38,6 +38,8 @@ export class ReadSide {
   readonly router: ReadRouter;
   private readonly redisClient: Redis | undefined;
   private readonly projections: ProjectionConsumers;
+  private routing = false;
+  private consuming = false;
 
   constructor(private readonly options: ReadSideOptions) {
     const { config, metrics } = options;
@@ -100,15 +102,20 @@ export class ReadSide {
     return this.projections.deadLetters(projection);
   }
 
+  /** Safe to call again after a failure (the database down at boot): it picks up where it stopped. */
   async start(): Promise<void> {
     await this.startReads();
+    if (this.consuming) return;
+    this.consuming = true;
     this.projections.start();
   }
 
   /** The read databases alone (migrated, routed), without consuming: what queries need. */
   async startReads(): Promise<void> {
-    await this.primary.initialize();
+    if (!this.primary.isInitialized) await this.primary.initialize();
     await migrate(this.primary, this.options.config.service.serviceName);
+    if (this.routing) return;
+    this.routing = true;
     await this.router.start();
   }
 
