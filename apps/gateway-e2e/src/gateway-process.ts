@@ -23,7 +23,7 @@ function subgraphNames(): string[] {
  * A free port on 127.0.0.1, the kernel's choice: a fixed one could belong to another stack on the
  * same machine (its ports are moved with *_PORT; these extra gateways have no variable).
  */
-function sparePort(): Promise<number> {
+export function sparePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
