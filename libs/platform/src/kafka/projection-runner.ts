@@ -160,7 +160,20 @@ export class ProjectionRunner<T> {
     for (const partition of [...this.stalls.keys()]) this.forget(partition);
     const consumer = this.consumer;
     this.consumer = undefined;
-    await consumer?.disconnect().catch(() => undefined);
+    if (consumer) {
+      // kafkajs lets the batch in hand finish (its offsets are committed after its transaction)
+      // before it leaves the group, so a clean stop hands over partitions with nothing pending.
+      const error = await consumer.disconnect().then(
+        () => undefined,
+        (failure: unknown) => String(failure),
+      );
+      this.options.logger.event(error ? 'warn' : 'info', 'projection consumer stopped', {
+        projection: this.projectionName,
+        groupId: this.options.groupId,
+        drained: error === undefined,
+        ...(error ? { error } : {}),
+      });
+    }
     this.setState('stopped');
   }
 
