@@ -142,6 +142,21 @@ const LOCK_WAITERS = `SELECT pid, query, xact_start::text AS "xactStart" FROM pg
   WHERE datname = $1 AND application_name = $2 AND wait_event_type = 'Lock'
     AND query ILIKE $3 AND now() - query_start < make_interval(secs => $4::float8 / 1000)`;
 
+/** Sessions of `applicationName` in `database` waiting for a lock on a statement like `queryPattern`. */
+export async function lockWaiters(
+  database: string,
+  applicationName: string,
+  queryPattern: string,
+  freshMs = 600_000,
+): Promise<LockWaiter[]> {
+  return queryOnce<LockWaiter>(dbUrl('postgres'), LOCK_WAITERS, [
+    database,
+    applicationName,
+    queryPattern,
+    freshMs,
+  ]);
+}
+
 /**
  * Polls (on one connection, every 20 ms) until at least `count` sessions of `applicationName`
  * in `database` wait for a lock on a statement matching `queryPattern` (SQL LIKE), each waiting

@@ -18,7 +18,7 @@ async function recordUntilAnswered(token: string, meterId: string, readings: Rea
   for (let attempt = 1; ; attempt += 1) {
     const response = await recordReadings(token, meterId, readings).catch(() => undefined);
     if (response && response.errors.length === 0) return;
-    if (attempt >= 120) throw new Error(`still failing: ${JSON.stringify(response?.errors)}`);
+    if (attempt >= 120) throw new Error(`still failing: ${JSON.stringify(response?.errors).slice(0, 300)}`);
     await sleep(500);
   }
 }

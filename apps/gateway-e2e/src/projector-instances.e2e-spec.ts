@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { eventually, service } from '@voltstream/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import { newUser, quarterHourReadings, recordReadings, registerMeter, settings } from './energy-api';
+import {
+  assertReadSidesEqualWriteSide,
+  lockTable,
+  lockWaiters,
+  projected,
+  stackReady,
+  whenLockWaiters,
+} from './energy-sides';
+import { ensureRunning, processAlive, ServiceInstance, stackPid, startInstance } from './service-process';
+
+type Readings = { at: string; kwh: number }[];
+
+const GROUP = 'energy-query.read-model';
+/** ProjectionRunner's consumer session timeout (libs/platform/src/kafka/projection-runner.ts). */
+const SESSION_TIMEOUT_MS = 10_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Day `i` (0-based) from July 2026, as 96 quarter-hour readings. */
+const dayBatch = (i: number, seed: number): Readings =>
+  quarterHourReadings(new Date(Date.UTC(2026, 6, 1 + i)).toISOString(), 96, seed);
+
+async function recordUntilAnswered(token: string, meterId: string, readings: Readings): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    const response = await recordReadings(token, meterId, readings).catch(() => undefined);
+    if (response && response.errors.length === 0) return;
+    if (attempt >= 120) throw new Error(`still failing: ${JSON.stringify(response?.errors).slice(0, 300)}`);
+    await sleep(500);
+  }
+}
+
+/** The energy projection's consumer group as the broker sees it. */
+async function group(): Promise<{ state: string; members: { memberId: string; partitions: number[] }[] }> {
+  const kafka = new Kafka({ brokers: settings.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const {
+      groups: [described],
+    } = await admin.describeGroups([GROUP]);
+    const { AssignerProtocol } = await import('kafkajs');
+    return {
+      state: described.state,
+      members: described.members.map((member) => {
+        const assignment = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
+        return {
+          memberId: member.memberId,
+          partitions: Object.values(assignment?.assignment ?? {}).flat(),
+        };
+      }),
+    };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Waits until the group is stable with `count` members, every partition assigned. */
+async function stableGroup(count: number) {
+  return eventually(
+    async () => {
+      const seen = await group();
+      const assigned = seen.members.flatMap((m) => m.partitions).length;
+      return seen.state === 'Stable' && seen.members.length === count && assigned === 6 ? seen : undefined;
+    },
+    90_000,
+    `the consumer group stable with ${count} member(s)`,
+  );
+}
+
+/** Ends the stack's energy-query with SIGTERM (it leaves the group cleanly) and waits for the exit. */
+async function stopStackProjector(): Promise<void> {
+  const pid = stackPid('energy-query');
+  process.kill(pid, 'SIGTERM');
+  await eventually(async () => (processAlive(pid) ? undefined : true), 60_000, 'energy-query to exit');
+}
+
+const rebalanceLines = (instance: ServiceInstance) =>
+  instance.logs().filter((line) => /rebalanc|re-join|not aware of this member/i.test(line.msg));
+
+describe('projector instances: slow batches, stops and hand-overs', () => {
+  let extra: ServiceInstance | undefined;
+  afterEach(async () => {
+    await ensureRunning('energy-query');
+    if (extra) {
+      await extra.stop();
+      extra = undefined;
+    }
+    await stackReady();
+  });
+
+  it('F6: a batch that waits on a lock for longer than the session timeout keeps its membership (heartbeats), is applied once, and causes no rebalance', async () => {
+    // This instance waits for locks as long as it takes (no lock_timeout), so one batch really
+    // lasts longer than the session timeout; it is the group's only member.
+    extra = await startInstance(
+      'energy-query',
+      { PROJECTION_LOCK_TIMEOUT_MS: '0', DATABASE_STATEMENT_TIMEOUT_MS: '120000' },
+      { waitReady: true },
+    );
+    await stopStackProjector();
+    const before = await stableGroup(1);
+
+    const token = await newUser();
+    const meterId = (await registerMeter(token, 'UTC')).id;
+    await recordUntilAnswered(token, meterId, dayBatch(0, 5));
+    await assertReadSidesEqualWriteSide([meterId]);
+
+    const lock = await lockTable('energy_read', 'consumption_daily', 'SHARE');
+    let waitedFor = 0;
+    try {
+      await recordUntilAnswered(token, meterId, dayBatch(1, 5));
+      const [waiter] = await whenLockWaiters({
+        database: 'energy_read',
+        applicationName: 'energy-query:primary',
+        queryPattern: '%consumption_daily%',
+      });
+      const since = Date.now();
+      await sleep(1.5 * SESSION_TIMEOUT_MS);
+      waitedFor = Date.now() - since;
+      const [still] = await lockWaiters('energy_read', 'energy-query:primary', '%consumption_daily%');
+      assert.deepEqual(still, waiter, 'the same batch statement waited all along');
+      assert.equal((await projected(meterId)).count, 96, 'the slow batch has not committed yet');
+    } finally {
+      await lock.release();
+    }
+    assert.ok(waitedFor > SESSION_TIMEOUT_MS);
+    await recordUntilAnswered(token, meterId, dayBatch(2, 5));
+    const [write] = await assertReadSidesEqualWriteSide([meterId], { withLedger: true });
+    assert.equal(write.count, 3 * 96);
+
+    const after = await stableGroup(1);
+    assert.deepEqual(after.members, before.members, 'the same member kept its partitions: no rebalance');
+    assert.deepEqual(rebalanceLines(extra), []);
+    assert.deepEqual(
+      extra.logs().filter((line) => line.msg === 'projection partition stalled'),
+      [],
+      'the batch waited, it did not fail',
+    );
+    await service('start', 'energy-query');
+  });
+});
