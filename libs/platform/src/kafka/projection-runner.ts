@@ -37,6 +37,15 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { initialMs: 200, maxMs: 30_000 };
 
+/**
+ * The consumer's group session: a crashed or frozen instance holds its partitions until it
+ * expires, so it is short. Long batches still heartbeat in time (the runner heartbeats while it
+ * works). A batch transaction left idle this long belongs to a frozen process (SIGSTOP, a paused
+ * VM) whose partitions went to another member: Postgres ends it (idle_in_transaction_session_timeout),
+ * which frees the partition's position row for the new owner and refuses the stale writes.
+ */
+export const SESSION_TIMEOUT_MS = 10_000;
+
 export interface ProjectionRunnerOptions<T> {
   kafka: Kafka;
   groupId: string;
@@ -111,9 +120,7 @@ export class ProjectionRunner<T> {
     const { kafka, groupId, topic } = this.options;
     const consumer = kafka.consumer({
       groupId,
-      // A crashed instance holds its partitions until its session expires: keep that short.
-      // Long batches still heartbeat in time, since the runner heartbeats while it works.
-      sessionTimeout: 10_000,
+      sessionTimeout: SESSION_TIMEOUT_MS,
       heartbeatInterval: 1000,
       // kafkajs waits up to 5 s for data by default; projection lag would start there.
       maxWaitTimeInMs: 100,
@@ -256,8 +263,11 @@ export class ProjectionRunner<T> {
   ): Promise<void> {
     const { projection, dataSource } = this.options;
     const result = await dataSource.transaction(async (tx) => {
-      const lockTimeout = this.options.lockTimeoutMs ?? 0;
-      if (lockTimeout > 0) await tx.query(`SET LOCAL lock_timeout = ${Math.floor(lockTimeout)}`);
+      const lockTimeout = Math.floor(this.options.lockTimeoutMs ?? 0);
+      await tx.query(
+        `SELECT set_config('idle_in_transaction_session_timeout', $1, true), set_config('lock_timeout', $2, true)`,
+        [String(SESSION_TIMEOUT_MS), String(lockTimeout)],
+      );
       // The position row is the partition's lock: replay and discard take it too.
       const rows: { next_offset: string }[] = await tx.query(
         `SELECT next_offset::text FROM projection_positions
