@@ -246,3 +246,13 @@ export async function stackReady(timeoutMs = 120_000): Promise<void> {
     );
   }
 }
+
+/** The state of a backend (`active`, `idle in transaction (aborted)`, ...), or undefined once gone. */
+export async function backendState(pid: number): Promise<string | undefined> {
+  const rows = await queryOnce<{ state: string }>(
+    dbUrl('postgres'),
+    'SELECT state FROM pg_stat_activity WHERE pid = $1',
+    [pid],
+  );
+  return rows[0]?.state;
+}

@@ -5,6 +5,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { newUser, quarterHourReadings, recordReadings, registerMeter, settings } from './energy-api';
 import {
   assertReadSidesEqualWriteSide,
+  backendState,
+  LockWaiter,
   lockTable,
   lockWaiters,
   projected,
@@ -141,5 +143,72 @@ describe('projector instances: slow batches, stops and hand-overs', () => {
       'the batch waited, it did not fail',
     );
     await service('start', 'energy-query');
+  });
+
+  it('F21: a projector frozen (SIGSTOP) mid-batch past its session timeout is replaced at once; after SIGCONT its stale transaction is refused and nothing is lost or doubled', async () => {
+    const frozen = await startInstance('energy-query', {}, { waitReady: true });
+    extra = frozen;
+    await stopStackProjector();
+    const [alone] = (await stableGroup(1)).members;
+
+    const token = await newUser();
+    const meterId = (await registerMeter(token, 'UTC')).id;
+    await recordUntilAnswered(token, meterId, dayBatch(10, 7));
+    await assertReadSidesEqualWriteSide([meterId]);
+
+    // Freeze it in the middle of a batch transaction: seen waiting on the rollup table, frozen
+    // in that tick, and the table released at once, so the statement completes and the
+    // transaction sits open with the partition's position row locked and nobody to end it.
+    const lock = await lockTable('energy_read', 'consumption_daily', 'SHARE');
+    let waiter: LockWaiter;
+    try {
+      await recordUntilAnswered(token, meterId, dayBatch(11, 7));
+      [waiter] = await whenLockWaiters(
+        {
+          database: 'energy_read',
+          applicationName: 'energy-query:primary',
+          queryPattern: '%consumption_daily%',
+          freshMs: 300,
+        },
+        () => frozen.signal('SIGSTOP'),
+      );
+    } finally {
+      await lock.release();
+    }
+    try {
+      await eventually(
+        async () => ((await backendState(waiter.pid)) === 'idle in transaction' ? true : undefined),
+        5000,
+        'the frozen batch transaction open and idle',
+      );
+      // Another instance takes the partitions once the frozen one's session has expired, and
+      // applies the frozen batch and the next one while the frozen process still exists.
+      await service('start', 'energy-query');
+      const [replacement] = (await stableGroup(1)).members;
+      assert.notEqual(replacement.memberId, alone.memberId);
+      await recordUntilAnswered(token, meterId, dayBatch(12, 7));
+      await assertReadSidesEqualWriteSide([meterId]);
+      assert.equal(await backendState(waiter.pid), undefined, 'Postgres ended the frozen transaction');
+      assert.ok(frozen.isAlive(), 'the frozen instance is still there, stopped');
+    } finally {
+      frozen.signal('SIGCONT');
+    }
+
+    // Thawed, its transaction is gone and its membership too: it must write nothing stale.
+    for (let day = 13; day < 16; day += 1) await recordUntilAnswered(token, meterId, dayBatch(day, 7));
+    const [write] = await assertReadSidesEqualWriteSide([meterId], { withLedger: true });
+    assert.equal(write.count, 6 * 96);
+    const rejoined = await stableGroup(2);
+    assert.ok(frozen.isAlive(), 'the thawed instance did not exit');
+    assert.ok(
+      rejoined.members.every((m) => m.memberId !== alone.memberId),
+      'it rejoined as a new member (its old generation is fenced off by the broker)',
+    );
+    const refused = frozen
+      .logs()
+      .filter((line) => line.msg === 'projection partition stalled' && line['partition'] !== undefined);
+    assert.ok(refused.length > 0, 'its stale batch failed when it woke');
+    await frozen.stop();
+    extra = undefined;
   });
 });
