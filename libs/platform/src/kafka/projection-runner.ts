@@ -213,7 +213,12 @@ export class ProjectionRunner<T> {
     this.moved(partition);
     const last = messages[messages.length - 1];
     const next = (BigInt(last.offset) + 1n).toString();
-    await this.consumer?.commitOffsets([{ topic, partition, offset: next }]);
+    // Through the batch, not consumer.commitOffsets(): kafkajs drops that silently once the
+    // consumer is stopping (runner.js commitOffsets), i.e. for the batch a SIGTERM lets finish,
+    // and the partition's next owner would get it again.
+    await payload.commitOffsetsIfNecessary({
+      topics: [{ topic, partitions: [{ partition, offset: next }] }],
+    });
     payload.resolveOffset(last.offset);
     this.options.onLag?.(partition, Number(batch.offsetLag()));
     await payload.heartbeat();
@@ -276,6 +281,17 @@ export class ProjectionRunner<T> {
       );
       const applyFrom = BigInt(rows[0]?.next_offset ?? '0');
       const fresh = messages.filter((m) => BigInt(m.offset) >= applyFrom);
+      if (fresh.length < messages.length) {
+        // Redelivered (an offset commit lost to a crash or rebalance): the position refuses them.
+        this.options.logger.event('info', 'already-applied messages skipped', {
+          projection: projection.name,
+          topic,
+          partition,
+          skipped: messages.length - fresh.length,
+          firstOffset: messages[0].offset,
+          position: applyFrom.toString(),
+        });
+      }
       const blocked = fresh.length > 0 ? await blockedKeys(tx, projection.name, topic, partition) : new Set();
       const held = fresh.filter((m) => blocked.has(keyOf(m) ?? ''));
       await park(tx, projection.name, topic, partition, held);
