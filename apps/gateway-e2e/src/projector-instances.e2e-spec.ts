@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { eventually, service } from '@voltstream/testing';
 import { Kafka, logLevel } from 'kafkajs';
-import { newUser, quarterHourReadings, recordReadings, registerMeter, settings } from './energy-api';
+import {
+  newUser,
+  quarterHourReadings,
+  readConsumption,
+  recordReadings,
+  registerMeter,
+  settings,
+} from './energy-api';
 import {
   assertReadSidesEqualWriteSide,
   backendState,
@@ -13,7 +20,15 @@ import {
   stackReady,
   whenLockWaiters,
 } from './energy-sides';
-import { ensureRunning, processAlive, ServiceInstance, stackPid, startInstance } from './service-process';
+import {
+  ensureRunning,
+  processAlive,
+  ServiceInstance,
+  stackLogOffset,
+  stackLogSince,
+  stackPid,
+  startInstance,
+} from './service-process';
 
 type Readings = { at: string; kwh: number }[];
 
@@ -210,5 +225,73 @@ describe('projector instances: slow batches, stops and hand-overs', () => {
     assert.ok(refused.length > 0, 'its stale batch failed when it woke');
     await frozen.stop();
     extra = undefined;
+  });
+
+  it('F19: one of two projectors stopped with SIGTERM under load drains, commits and exits 0; the other takes over with nothing redelivered, lost or doubled', async () => {
+    const leaving = await startInstance('energy-query', {}, { waitReady: true });
+    extra = leaving;
+    await stableGroup(2);
+    const logFrom = stackLogOffset('energy-query');
+
+    const token = await newUser();
+    const meterIds: string[] = [];
+    for (let i = 0; i < 6; i += 1) meterIds.push((await registerMeter(token, 'UTC')).id);
+    let readErrors = 0;
+    let reads = 0;
+    let writing = true;
+    const readLoad = (async () => {
+      while (writing) {
+        const response = await readConsumption(token, meterIds[reads % meterIds.length], {
+          from: '2026-08-01T00:00:00Z',
+          to: '2026-09-01T00:00:00Z',
+          granularity: 'DAY',
+        }).catch(() => undefined);
+        reads += 1;
+        if (!response || response.errors.length > 0) readErrors += 1;
+        await sleep(50);
+      }
+    })();
+    let answered = 0;
+    const writeLoad = (async () => {
+      for (let day = 0; day < 8; day += 1) {
+        for (const [m, meterId] of meterIds.entries()) {
+          await recordUntilAnswered(token, meterId, dayBatch(31 + day, m + 2));
+          answered += 1;
+        }
+      }
+    })();
+    try {
+      await eventually(async () => (answered >= 12 ? true : undefined), 60_000, 'the load under way');
+      leaving.signal('SIGTERM');
+      const exit = await leaving.exited;
+      assert.deepEqual(exit, { code: 0, signal: null }, 'a clean exit');
+      assert.ok(answered < 48, 'it left in the middle of the load');
+      await writeLoad;
+    } finally {
+      writing = false;
+      await readLoad;
+    }
+    extra = undefined;
+    const logs = leaving.logs();
+    assert.ok(logs.some((line) => line.msg === 'shutting down' && line['signal'] === 'SIGTERM'));
+    const stopped = logs.filter((line) => line.msg === 'projection consumer stopped');
+    assert.deepEqual(
+      stopped.map((line) => line['drained']),
+      [true],
+      'it drained its batch and left the group',
+    );
+
+    const final = await assertReadSidesEqualWriteSide(meterIds, { withLedger: true });
+    for (const write of final) assert.equal(write.count, 8 * 96);
+    await stableGroup(1);
+    const redelivered = stackLogSince('energy-query', logFrom).filter(
+      (line) => line.msg === 'already-applied messages skipped',
+    );
+    assert.deepEqual(
+      redelivered,
+      [],
+      'the survivor got nothing the leaver had applied: its offsets were committed',
+    );
+    assert.equal(readErrors, 0, `${reads} reads, none failed`);
   });
 });

@@ -1,7 +1,7 @@
 import { eventually, service } from '@voltstream/testing';
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { settings } from './energy-api';
@@ -158,4 +158,22 @@ export async function ensureRunning(name: string): Promise<void> {
     running = false;
   }
   if (!running) await service('start', name);
+}
+
+const stackLog = (name: string) =>
+  join(ROOT, '.data', process.env['VOLTSTREAM_PROFILE'] ?? 'test', 'logs', `${name}.log`);
+
+/** Where a stack service's log ends now: pass it to `stackLogSince` later. */
+export function stackLogOffset(name: string): number {
+  return existsSync(stackLog(name)) ? statSync(stackLog(name)).size : 0;
+}
+
+/** The JSON lines a stack service logged since `offset`. */
+export function stackLogSince(name: string, offset: number): LogLine[] {
+  return readFileSync(stackLog(name))
+    .subarray(offset)
+    .toString('utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as LogLine);
 }
