@@ -20,9 +20,31 @@ function infraEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-async function isRunning(component: InfraComponent): Promise<boolean> {
+async function statusOf(component: InfraComponent): Promise<{ running?: boolean; pid?: number | null }> {
   const { stdout } = await run(process.execPath, [INFRA, 'status'], { env: infraEnv(), timeout: 30_000 });
-  return (JSON.parse(stdout) as Record<string, { running?: boolean }>)[component]?.running === true;
+  return (JSON.parse(stdout) as Record<string, { running?: boolean; pid?: number | null }>)[component] ?? {};
+}
+
+async function isRunning(component: InfraComponent): Promise<boolean> {
+  return (await statusOf(component)).running === true;
+}
+
+/**
+ * Kills a running component with SIGKILL (a crash: no controlled shutdown, no flush) and waits
+ * until it is gone; `infra('up', component)` starts it again on the same data.
+ */
+export async function crash(component: InfraComponent): Promise<void> {
+  const { pid } = await statusOf(component);
+  if (!pid) throw new Error(`${component} is not running: nothing to crash`);
+  process.kill(pid, 'SIGKILL');
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /**

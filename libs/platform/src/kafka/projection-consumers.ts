@@ -47,10 +47,18 @@ type Runner = Pick<
   'start' | 'stop' | 'consumerState' | 'stalledPartitions' | 'projectionName'
 >;
 
+/** Why a consumer has not started yet: the last error, how many tries, since when. */
+interface StartFailure {
+  error: string;
+  attempts: number;
+  since: number;
+}
+
 interface Consumer {
   topic: string;
   partitions: number;
   runner: Runner;
+  startFailure?: StartFailure;
 }
 
 /**
@@ -140,7 +148,8 @@ export class ProjectionConsumers implements DeadLetterSource {
 
   /** Starts every consumer in the background, each retried until Kafka lets it join. */
   start(): void {
-    for (const { topic, partitions, runner } of this.consumers) {
+    for (const consumer of this.consumers) {
+      const { topic, partitions, runner } = consumer;
       void retryUntilDone(
         async () => {
           await ensureTopics(
@@ -152,15 +161,19 @@ export class ProjectionConsumers implements DeadLetterSource {
             this.options.kafka.topics,
           );
           await runner.start();
+          consumer.startFailure = undefined;
         },
         {
           isCancelled: () => this.stopped,
-          onError: (error, attempt) =>
+          onError: (error, attempt) => {
+            const since = consumer.startFailure?.since ?? Date.now();
+            consumer.startFailure = { error: String(error), attempts: attempt, since };
             this.options.logger.event('warn', 'projector cannot start yet', {
               topic,
               error: String(error),
               attempt,
-            }),
+            });
+          },
         },
       );
     }
@@ -184,13 +197,13 @@ export class ProjectionConsumers implements DeadLetterSource {
     this.options.readiness.add({
       name: probe,
       check: async () => {
-        if (consumers.length === 1) return stateOf(consumers[0].runner, threshold);
+        if (consumers.length === 1) return stateOf(consumers[0], threshold);
         const details: Record<string, unknown> = {};
         let up = true;
-        for (const { topic, runner } of consumers) {
-          const result = stateOf(runner, threshold);
+        for (const consumer of consumers) {
+          const result = stateOf(consumer, threshold);
           up &&= result.up;
-          details[topic] = result.details;
+          details[consumer.topic] = result.details;
         }
         return { up, details };
       },
@@ -201,9 +214,10 @@ export class ProjectionConsumers implements DeadLetterSource {
 /**
  * Up once joined (or while starting within the grace period) and with no partition stalled
  * longer than the threshold; the details name each stalled partition with its error's kind,
- * reason and since when, below the threshold too.
+ * reason and since when, below the threshold too, and why a consumer has not started yet
+ * (e.g. no broker to reach) with the tries so far.
  */
-function stateOf(runner: Runner, stallThresholdMs: number): ProbeResult {
+function stateOf({ runner, startFailure }: Consumer, stallThresholdMs: number): ProbeResult {
   const { state, sinceMs } = runner.consumerState();
   const now = Date.now();
   const stalls = runner.stalledPartitions();
@@ -214,6 +228,13 @@ function stateOf(runner: Runner, stallThresholdMs: number): ProbeResult {
     consumer: state,
     forMs: sinceMs,
   };
+  if (startFailure) {
+    details['notStarted'] = {
+      reason: startFailure.error,
+      attempts: startFailure.attempts,
+      since: new Date(startFailure.since).toISOString(),
+    };
+  }
   if (stalls.length > 0) {
     details['stalled'] = stalls.map((stall) => describeStall(stall, now));
     details['stallThresholdMs'] = stallThresholdMs;

@@ -37,6 +37,15 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { initialMs: 200, maxMs: 30_000 };
 
+/**
+ * The consumer's group session: a crashed or frozen instance holds its partitions until it
+ * expires, so it is short. Long batches still heartbeat in time (the runner heartbeats while it
+ * works). A batch transaction left idle this long belongs to a frozen process (SIGSTOP, a paused
+ * VM) whose partitions went to another member: Postgres ends it (idle_in_transaction_session_timeout),
+ * which frees the partition's position row for the new owner and refuses the stale writes.
+ */
+export const SESSION_TIMEOUT_MS = 10_000;
+
 export interface ProjectionRunnerOptions<T> {
   kafka: Kafka;
   groupId: string;
@@ -111,9 +120,7 @@ export class ProjectionRunner<T> {
     const { kafka, groupId, topic } = this.options;
     const consumer = kafka.consumer({
       groupId,
-      // A crashed instance holds its partitions until its session expires: keep that short.
-      // Long batches still heartbeat in time, since the runner heartbeats while it works.
-      sessionTimeout: 10_000,
+      sessionTimeout: SESSION_TIMEOUT_MS,
       heartbeatInterval: 1000,
       // kafkajs waits up to 5 s for data by default; projection lag would start there.
       maxWaitTimeInMs: 100,
@@ -160,7 +167,20 @@ export class ProjectionRunner<T> {
     for (const partition of [...this.stalls.keys()]) this.forget(partition);
     const consumer = this.consumer;
     this.consumer = undefined;
-    await consumer?.disconnect().catch(() => undefined);
+    if (consumer) {
+      // kafkajs lets the batch in hand finish (its offsets are committed after its transaction)
+      // before it leaves the group, so a clean stop hands over partitions with nothing pending.
+      const error = await consumer.disconnect().then(
+        () => undefined,
+        (failure: unknown) => String(failure),
+      );
+      this.options.logger.event(error ? 'warn' : 'info', 'projection consumer stopped', {
+        projection: this.projectionName,
+        groupId: this.options.groupId,
+        drained: error === undefined,
+        ...(error ? { error } : {}),
+      });
+    }
     this.setState('stopped');
   }
 
@@ -193,7 +213,12 @@ export class ProjectionRunner<T> {
     this.moved(partition);
     const last = messages[messages.length - 1];
     const next = (BigInt(last.offset) + 1n).toString();
-    await this.consumer?.commitOffsets([{ topic, partition, offset: next }]);
+    // Through the batch, not consumer.commitOffsets(): kafkajs drops that silently once the
+    // consumer is stopping (runner.js commitOffsets), i.e. for the batch a SIGTERM lets finish,
+    // and the partition's next owner would get it again.
+    await payload.commitOffsetsIfNecessary({
+      topics: [{ topic, partitions: [{ partition, offset: next }] }],
+    });
     payload.resolveOffset(last.offset);
     this.options.onLag?.(partition, Number(batch.offsetLag()));
     await payload.heartbeat();
@@ -243,8 +268,11 @@ export class ProjectionRunner<T> {
   ): Promise<void> {
     const { projection, dataSource } = this.options;
     const result = await dataSource.transaction(async (tx) => {
-      const lockTimeout = this.options.lockTimeoutMs ?? 0;
-      if (lockTimeout > 0) await tx.query(`SET LOCAL lock_timeout = ${Math.floor(lockTimeout)}`);
+      const lockTimeout = Math.floor(this.options.lockTimeoutMs ?? 0);
+      await tx.query(
+        `SELECT set_config('idle_in_transaction_session_timeout', $1, true), set_config('lock_timeout', $2, true)`,
+        [String(SESSION_TIMEOUT_MS), String(lockTimeout)],
+      );
       // The position row is the partition's lock: replay and discard take it too.
       const rows: { next_offset: string }[] = await tx.query(
         `SELECT next_offset::text FROM projection_positions
@@ -253,6 +281,17 @@ export class ProjectionRunner<T> {
       );
       const applyFrom = BigInt(rows[0]?.next_offset ?? '0');
       const fresh = messages.filter((m) => BigInt(m.offset) >= applyFrom);
+      if (fresh.length < messages.length) {
+        // Redelivered (an offset commit lost to a crash or rebalance): the position refuses them.
+        this.options.logger.event('info', 'already-applied messages skipped', {
+          projection: projection.name,
+          topic,
+          partition,
+          skipped: messages.length - fresh.length,
+          firstOffset: messages[0].offset,
+          position: applyFrom.toString(),
+        });
+      }
       const blocked = fresh.length > 0 ? await blockedKeys(tx, projection.name, topic, partition) : new Set();
       const held = fresh.filter((m) => blocked.has(keyOf(m) ?? ''));
       await park(tx, projection.name, topic, partition, held);
