@@ -3,7 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { databaseUrl, dataOf, eventually, infra, queryOnce, service } from '@voltstream/testing';
+import { ask, callerOf, createTariff, ownedBy } from './abuse/api-fixtures';
 import {
+  newAdmin,
   newUser,
   quarterHourReadings,
   readConsumption,
@@ -295,6 +297,70 @@ describe('Postgres faults', () => {
       );
     }
     await assertExactlyOnce(token, meter.id, batches.flat());
+    await allReady(90_000);
+  });
+
+  it('F10 (payments): payInvoice across a primary crash: each call succeeds or fails retryable, and the same idempotency key always gives the same payment, stored once', async () => {
+    const admin = callerOf(await newAdmin());
+    const customer = callerOf(await newUser());
+    const { Invoice: invoiceId } = await ownedBy(customer, admin, await createTariff(admin));
+    const keys = Array.from({ length: 24 }, (_, i) => `f10-${customer.id}-${i}`);
+    const pay = (key: string) =>
+      ask<{ payInvoice: { id: string } }>(
+        customer.token,
+        'mutation($i: ID!, $k: String!) { payInvoice(invoiceId: $i, amount: { amountMinor: 1, currency: "EUR" }, idempotencyKey: $k) { id } }',
+        { i: invoiceId, k: key },
+      );
+    const first = new Map<string, string | Record<string, unknown>>();
+    let crashed: Promise<void> | undefined;
+    let next = 0;
+    const payer = async () => {
+      while (next < keys.length) {
+        const key = keys[next++];
+        const response = await pay(key).catch((error: Error) => ({ transport: error.message }));
+        first.set(
+          key,
+          'transport' in response
+            ? response
+            : (response.data?.payInvoice.id ?? response.errors[0]?.extensions ?? {}),
+        );
+        if (first.size === 4) crashed ??= infra('crash', 'postgres');
+        if (crashed) await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+    };
+    try {
+      await Promise.all([payer(), payer(), payer()]);
+      await crashed;
+    } finally {
+      await infra('up', 'postgres');
+    }
+    const paid = [...first].filter(([, outcome]) => typeof outcome === 'string');
+    const refused = [...first].filter(([, outcome]) => typeof outcome !== 'string');
+    assert.ok(paid.length >= 4 && refused.length > 0, `${paid.length} paid, ${refused.length} refused`);
+    for (const [key, outcome] of refused)
+      assert.deepEqual(outcome, { code: 'SERVICE_UNAVAILABLE', retryable: true }, `${key} failed retryable`);
+    await eventually(
+      async () => ((await readinessOf('billing-command')).status === 200 ? true : undefined),
+      60_000,
+      'billing-command ready again',
+    );
+    for (const [key, id] of paid)
+      assert.equal(dataOf(await pay(key)).payInvoice.id, id, `${key}: the same payment again`);
+    for (const [key] of refused) {
+      const retried = dataOf(await pay(key)).payInvoice.id;
+      assert.equal(dataOf(await pay(key)).payInvoice.id, retried, `${key}: the retry's payment again`);
+    }
+    const stored = await queryOnce<{ key: string; n: number }>(
+      databaseUrl(settings.databaseUrl, 'billing_command'),
+      `SELECT idempotency_key AS key, count(*)::int AS n FROM payments
+       WHERE payer_id = $1 AND idempotency_key = ANY($2::text[]) GROUP BY idempotency_key`,
+      [customer.id, keys],
+    );
+    assert.equal(stored.length, keys.length, 'every key has its payment');
+    assert.ok(
+      stored.every((row) => row.n === 1),
+      'no key paid twice',
+    );
     await allReady(90_000);
   });
 

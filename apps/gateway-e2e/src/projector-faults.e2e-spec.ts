@@ -294,4 +294,44 @@ describe('projector instances: slow batches, stops and hand-overs', () => {
     );
     assert.equal(readErrors, 0, `${reads} reads, none failed`);
   });
+  it('F5: projector instances added and removed (SIGTERM and SIGKILL) while readings are ingested: nothing lost, nothing doubled', async () => {
+    const token = await newUser();
+    const meterIds: string[] = [];
+    for (let i = 0; i < 4; i += 1) meterIds.push((await registerMeter(token, 'UTC')).id);
+    const instances: ServiceInstance[] = [];
+    const churn: string[] = [];
+    let churning = true;
+    let days = 0;
+    // The writer keeps recording new days until the churn is over, so every change of the
+    // group happens while events are being produced and consumed.
+    const writeLoad = (async () => {
+      for (; churning || days < 4; days += 1) {
+        // From January 2026 on, paced, so that no day of the run reaches today's date.
+        for (const [m, meterId] of meterIds.entries())
+          await recordUntilAnswered(token, meterId, dayBatch(days - 170, m + 3));
+        await sleep(300);
+      }
+    })();
+    try {
+      for (const step of ['add', 'add', 'term', 'add', 'kill', 'term'] as const) {
+        if (step === 'add') {
+          const instance = await startInstance('energy-query', {}, { waitReady: true });
+          instances.push(instance);
+        } else {
+          const leaving = instances.shift()!;
+          leaving.signal(step === 'term' ? 'SIGTERM' : 'SIGKILL');
+          await leaving.exited;
+        }
+        churn.push(`${step} at day ${days}`);
+        await sleep(2_000);
+      }
+    } finally {
+      churning = false;
+      await writeLoad;
+      for (const instance of instances) await instance.stop();
+    }
+    assert.ok(days >= 4, `${days} days written`);
+    const final = await assertReadSidesEqualWriteSide(meterIds, { withLedger: true });
+    for (const write of final) assert.equal(write.count, days * 96, `churn: ${churn.join(', ')}`);
+  });
 });

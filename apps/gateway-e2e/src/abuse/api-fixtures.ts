@@ -70,15 +70,23 @@ export function realisticValue(name: string): unknown {
   return values[name];
 }
 
-async function ownedBy(customer: Caller, admin: Caller, tariffId: string): Promise<Owned> {
+/** A customer's meters, account, an invoice issued by `admin` and a payment of 1 minor unit. */
+export async function ownedBy(customer: Caller, admin: Caller, tariffId: string): Promise<Owned> {
   const [meter, spare] = [await registerMeter(customer.token), await registerMeter(customer.token)];
-  const account = dataOf(
-    await ask<{ openBillingAccount: { id: string } }>(
-      customer.token,
-      'mutation($input: OpenBillingAccountInput!) { openBillingAccount(input: $input) { id } }',
-      { input: { tariffId, meterIds: [meter.id] } },
-    ),
-  ).openBillingAccount.id;
+  // Billing learns of a meter from energy's events: until then the meter is not found there.
+  const account = await eventually(
+    async () => {
+      const opened = await ask<{ openBillingAccount: { id: string } }>(
+        customer.token,
+        'mutation($input: OpenBillingAccountInput!) { openBillingAccount(input: $input) { id } }',
+        { input: { tariffId, meterIds: [meter.id] } },
+      );
+      if (opened.errors[0]?.extensions?.code === 'NOT_FOUND') return undefined;
+      return dataOf(opened).openBillingAccount.id;
+    },
+    60_000,
+    'billing to know the new meter',
+  );
   const invoice = dataOf(
     await ask<{ issueInvoice: { id: string } }>(
       admin.token,
@@ -123,17 +131,22 @@ async function ownedBy(customer: Caller, admin: Caller, tariffId: string): Promi
   };
 }
 
-/** Two customers with a meter, an account, an invoice and a payment each, and an ADMIN. */
-export async function buildWorld(): Promise<World> {
-  const admin = callerOf(await newAdmin());
-  const [a, b] = [callerOf(await newUser()), callerOf(await newUser())];
-  const tariff = dataOf(
+/** A flat tariff, created by an ADMIN; returns its id. */
+export async function createTariff(admin: Caller): Promise<string> {
+  return dataOf(
     await ask<{ createTariff: { id: string } }>(
       admin.token,
       'mutation($input: CreateTariffInput!) { createTariff(input: $input) { id } }',
       { input: { ...TARIFF, name: `${TARIFF.name} ${randomUUID()}` } },
     ),
   ).createTariff.id;
+}
+
+/** Two customers with a meter, an account, an invoice and a payment each, and an ADMIN. */
+export async function buildWorld(): Promise<World> {
+  const admin = callerOf(await newAdmin());
+  const [a, b] = [callerOf(await newUser()), callerOf(await newUser())];
+  const tariff = await createTariff(admin);
   const course = dataOf(
     await ask<{ publishCourse: { id: string; lessons: { id: string }[] } }>(
       admin.token,
