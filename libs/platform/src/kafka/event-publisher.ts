@@ -13,11 +13,15 @@ export interface OutgoingMessage {
  * producer's sequence numbers in order (kafkajs#598).
  */
 export class EventPublisher {
-  private readonly producer: Producer;
+  private producer: Producer;
   private connected: Promise<void> | undefined;
 
-  constructor(kafka: Kafka) {
-    this.producer = kafka.producer({
+  constructor(private readonly kafka: Kafka) {
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
@@ -42,8 +46,14 @@ export class EventPublisher {
         })),
       });
     } catch (error) {
-      // Reconnect from scratch next time: a producer that lost its broker can stay wedged.
+      // Start from scratch next time: a producer that lost its broker can stay wedged, and a
+      // broker killed with SIGKILL can come back without the tail of its log, so the producer's
+      // sequence numbers run ahead of it and every send is refused OUT_OF_ORDER_SEQUENCE_NUMBER
+      // for as long as the producer lives. kafkajs keeps the producer id across reconnects: only
+      // a new producer gets a new id (the outbox sends the unsent rows again; consumers skip
+      // what they applied by position and aggregate version).
       await this.disconnect();
+      this.producer = this.newProducer();
       throw error;
     }
   }
