@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { databaseUrl, dataOf, eventually, infra, queryOnce, service } from '@voltstream/testing';
 import { ask, callerOf, createTariff, ownedBy } from './abuse/api-fixtures';
 import { assertReadSidesEqualWriteSide } from './energy-sides';
+import { processAlive, stackPidIfAny } from './service-process';
 import {
   newAdmin,
   newUser,
@@ -30,24 +29,11 @@ const DATABASE_SERVICES = [
   'payment-sandbox',
 ];
 const ALL_SERVICES = [...DATABASE_SERVICES, 'gateway'];
-const PIDS = join(__dirname, '../../../../.data', process.env['VOLTSTREAM_PROFILE'] ?? 'test', 'pids');
 
 type Reading = { at: string; kwh: number };
 
-function pidOf(name: string): number | null {
-  const file = join(PIDS, `${name}.pid`);
-  return existsSync(file) ? Number(readFileSync(file, 'utf8')) : null;
-}
-
-function isAlive(pid: number | null): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const pidOf = stackPidIfAny;
+const isAlive = (pid: number | null): boolean => pid !== null && processAlive(pid);
 
 async function statusOf(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });

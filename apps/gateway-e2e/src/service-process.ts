@@ -124,9 +124,15 @@ export async function readiness(
  * land while a lock wait is still going on.
  */
 export function stackPid(name: string): number {
+  const pid = stackPidIfAny(name);
+  if (pid === null) throw new Error(`${name} has no pid file: is it running?`);
+  return pid;
+}
+
+/** The pid a stack service's pid file names, or null while it has none (stopped, restarting). */
+export function stackPidIfAny(name: string): number | null {
   const file = join(ROOT, '.data', process.env['VOLTSTREAM_PROFILE'] ?? 'test', 'pids', `${name}.pid`);
-  if (!existsSync(file)) throw new Error(`${name} has no pid file: is it running?`);
-  return Number(readFileSync(file, 'utf8'));
+  return existsSync(file) ? Number(readFileSync(file, 'utf8')) : null;
 }
 
 export function processAlive(pid: number): boolean {

@@ -10,6 +10,8 @@ import {
 export interface DeadLetterSource {
   projectionNames(): string[];
   deadLetters(projection: string): ProjectionDeadLetters<unknown>;
+  /** Open dead letters and parked events of every projection, in one query. */
+  deadLetterCounts(): Promise<{ projection: string; waiting: number; parked: number }[]>;
 }
 
 export interface ProjectionStatusView {
@@ -48,16 +50,16 @@ export class DeadLetterDesk {
   constructor(private readonly source: DeadLetterSource) {}
 
   async projections(): Promise<ProjectionStatusView[]> {
-    return Promise.all(
-      this.source.projectionNames().map(async (name) => {
-        const letters = this.source.deadLetters(name);
-        return {
-          name,
-          ...(await letters.counts()),
-          deadLetters: ({ status, first }) => this.letters(letters, status ?? 'OPEN', first ?? 50),
-        };
-      }),
-    );
+    const counts = await this.source.deadLetterCounts();
+    return counts.map(({ projection: name, waiting, parked }) => {
+      const letters = this.source.deadLetters(name);
+      return {
+        name,
+        waiting,
+        parked,
+        deadLetters: ({ status, first }) => this.letters(letters, status ?? 'OPEN', first ?? 50),
+      };
+    });
   }
 
   async replay(projection: string, ref: DeadLetterRef | null, by: string): Promise<DeadLetterRelease> {

@@ -130,8 +130,8 @@ export class ProjectionConsumers implements DeadLetterSource {
     return [...this.deadLetterSets.keys()];
   }
 
-  /** Open dead letters and parked events per projection, for `/metrics`. */
-  private async deadLetterCounts(): Promise<{ projection: string; waiting: number; parked: number }[]> {
+  /** Open dead letters and parked events per projection, for `/metrics` and the desk. */
+  async deadLetterCounts(): Promise<{ projection: string; waiting: number; parked: number }[]> {
     const names = this.projectionNames();
     if (names.length === 0) return [];
     const rows = await this.options.dataSource.query<

@@ -113,16 +113,6 @@ export class ProjectionDeadLetters<T> {
     }));
   }
 
-  /** Dead letters waiting for an operator, and the events they hold back. */
-  async counts(): Promise<{ waiting: number; parked: number }> {
-    const [row] = await this.db.query<{ waiting: number; parked: number }[]>(
-      `SELECT (SELECT count(*)::int FROM projection_dead_letters WHERE projection = $1 AND status = 'open') AS waiting,
-              (SELECT count(*)::int FROM projection_parked WHERE projection = $1) AS parked`,
-      [this.projection.name],
-    );
-    return row;
-  }
-
   /** Events held back behind open dead letters, per partition in offset order. */
   async parked(): Promise<ParkedEvent[]> {
     const rows = await this.db.query<
