@@ -92,12 +92,12 @@ export class ReadSide {
     return this.projections.add(spec);
   }
 
-  /** List, replay and discard a projection's dead letters (for an admin surface). */
   /** The operator's desk over this read side's dead letters. */
   get deadLetterDesk(): DeadLetterDesk {
     return this.projections.desk;
   }
 
+  /** List, replay and discard a projection's dead letters (for an admin surface). */
   deadLetters(projection: string): ProjectionDeadLetters<unknown> {
     return this.projections.deadLetters(projection);
   }
