@@ -42,6 +42,7 @@ export class AppModule {
               ...runtime.persistedQueries.plugins,
               operationLimitsPlugin(config.limits),
               loginThrottlePlugin(runtime.loginThrottle),
+              runtime.liveSchema.plugin(),
             ],
             persistedQueries: runtime.persistedQueries.option,
             introspection: config.mode === 'development',

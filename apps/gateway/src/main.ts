@@ -7,6 +7,7 @@ import { AppModule } from './app.module';
 import { readConfig } from './config';
 import { serveInvoicePdfs } from './invoice-pdf-proxy';
 import { GatewayRuntime } from './runtime';
+import { apolloServerOf } from './apollo-server-of';
 
 runService({
   name: 'gateway',
@@ -28,5 +29,6 @@ runService({
     app.use(compression());
     serveInvoicePdfs(app, runtime.config, runtime.logger);
   },
-  afterListen: (runtime, httpServer) => runtime.serveSubscriptions(httpServer as Server),
+  afterListen: (runtime, httpServer, app) =>
+    runtime.serveSubscriptions(httpServer as Server, apolloServerOf(app)),
 });

@@ -12,10 +12,13 @@ import { GatewayConfig } from './config';
 import { LoginThrottle } from './limits/login-throttle';
 import { RateLimiter } from './limits/rate-limiter';
 import { persistedQueries, PersistedQuerySetup } from './persisted-queries/persisted-queries';
-import { ownerAccessVia } from './subscriptions/owner-access';
+import { LiveSchema } from './subscriptions/live-schema';
+import { subscribeLive } from './subscriptions/live-subscription';
 import { RedisChannels } from './subscriptions/redis-channels';
-import { subscriptionSchema } from './subscriptions/subscription-schema';
+import { supergraphCallsVia } from './subscriptions/supergraph-calls';
 import { serveSubscriptions } from './subscriptions/subscription-server';
+import { ApolloServer } from '@apollo/server';
+import { GatewayContext } from './limits/gateway-context';
 
 /** What the gateway runs beside Apollo: probes, metrics and the graphql-ws subscriptions. */
 export class GatewayRuntime implements Stoppable {
@@ -25,6 +28,8 @@ export class GatewayRuntime implements Stoppable {
   readonly loginThrottle: LoginThrottle;
   readonly rateLimiter: RateLimiter;
   readonly persistedQueries: PersistedQuerySetup;
+  /** The API schema with the Subscription type, as Apollo loads the supergraph. */
+  readonly liveSchema = new LiveSchema();
   /** Rate limits, the login throttle and persisted queries: fails fast, never queues. */
   private readonly redis: Redis;
   private readonly channels: RedisChannels;
@@ -74,12 +79,17 @@ export class GatewayRuntime implements Stoppable {
     });
   }
 
-  serveSubscriptions(server: Server): void {
-    const schema = subscriptionSchema(this.channels, {
-      meter: ownerAccessVia(this.config.energyQueryUrl, 'meter'),
-      billingAccount: ownerAccessVia(this.config.billingQueryUrl, 'billingAccount'),
+  /** graphql-ws on `server`; each event is resolved by `apollo`, this gateway's own server. */
+  serveSubscriptions(server: Server, apollo: ApolloServer<GatewayContext>): void {
+    const call = supergraphCallsVia(apollo);
+    this.stopSubscriptions = serveSubscriptions(server, {
+      schema: () => this.liveSchema.get(),
+      auth: this.auth,
+      limits: this.config.limits,
+      allows: (query) => this.persistedQueries.allows(query),
+      subscribe: (args) => subscribeLive(args, this.channels, call),
+      logger: this.logger,
     });
-    this.stopSubscriptions = serveSubscriptions(server, schema, this.auth, this.logger);
   }
 
   async stop(): Promise<void> {

@@ -9,3 +9,4 @@ export * from './billing/billing-events';
 export * from './feeds/feeds-events';
 export * from './public-api';
 export * from './operator-api';
+export * from './live-updates';

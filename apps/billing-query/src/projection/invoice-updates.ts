@@ -1,22 +1,24 @@
+import {
+  encodeConsistencyToken,
+  EntityChangeMessage,
+  INVOICE_AGGREGATE,
+  LiveChannels,
+} from '@voltstream/contracts';
 import Redis from 'ioredis';
-import { money } from '../shared/money';
 import { InvoiceState } from './billing-writes';
 
-/** Redis channel that carries an account's invoice changes to the gateway's invoiceUpdates. */
-export const invoiceUpdatesChannel = (accountId: string): string => `billing:invoice-updates:${accountId}`;
-
-/** The GraphQL Invoice fields a subscriber receives (dates as ISO strings). */
-export function invoiceUpdateMessage(invoice: InvoiceState): Record<string, unknown> {
+/**
+ * What the gateway needs to resolve an invoice for its subscribers: the id, and the token of the
+ * invoice's version, so the read it makes waits for a replica that has not caught up yet.
+ */
+export function invoiceChangeMessage(invoice: InvoiceState): EntityChangeMessage {
   return {
     id: invoice.invoiceId,
-    number: invoice.number,
-    status: invoice.status,
-    periodStart: invoice.periodStart,
-    periodEnd: invoice.periodEnd,
-    total: money(invoice.totalMinor, invoice.currency),
-    amountDue: money(invoice.amountDueMinor, invoice.currency),
-    issuedAt: invoice.issuedAt,
-    dueAt: invoice.dueAt,
+    consistencyToken: encodeConsistencyToken({
+      aggregateType: INVOICE_AGGREGATE,
+      aggregateId: invoice.invoiceId,
+      version: invoice.version,
+    }),
   };
 }
 
@@ -25,7 +27,10 @@ export async function publishInvoiceUpdates(redis: Redis, invoices: readonly Inv
   if (invoices.length === 0) return;
   const pipeline = redis.pipeline();
   for (const invoice of invoices) {
-    pipeline.publish(invoiceUpdatesChannel(invoice.accountId), JSON.stringify(invoiceUpdateMessage(invoice)));
+    pipeline.publish(
+      LiveChannels.invoiceUpdates(invoice.accountId),
+      JSON.stringify(invoiceChangeMessage(invoice)),
+    );
   }
   await pipeline.exec();
 }

@@ -90,3 +90,27 @@ export async function feedPage(
   );
   return mergeFeeds([rows.map(toItem)], size);
 }
+
+/**
+ * One activity as `reader` may see it in a feed: their own, or by someone they follow now (an
+ * ADMIN sees any); null otherwise. Unfollowing hides the followee's activities at once, as it
+ * takes them out of the follower's feed.
+ */
+export async function visibleActivity(
+  db: Queryable,
+  activityId: string,
+  reader: { userId: string; admin: boolean },
+): Promise<FeedItem | null> {
+  const rows = await queryPrepared<FeedRow>(
+    db,
+    `SELECT a.id::text AS activity_id, a.actor_id::text AS actor_id, a.verb, a.course_id::text AS course_id,
+       a.text, a.at, ${COURSE_COLUMNS}
+     FROM activities a
+     LEFT JOIN courses c ON c.id = a.course_id
+     LEFT JOIN course_stats s ON s.course_id = a.course_id
+     WHERE a.id = $1 AND ($3 OR a.actor_id = $2 OR EXISTS (
+       SELECT 1 FROM follows f WHERE f.follower_id = $2 AND f.followee_id = a.actor_id))`,
+    [activityId, reader.userId, reader.admin],
+  );
+  return rows[0] ? toItem(rows[0]) : null;
+}

@@ -1,12 +1,13 @@
 import { Inject } from '@nestjs/common';
 import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { feedPageSize } from '@voltstream/feeds';
-import { Authenticator, consistencyTokenOf, GraphQLContext } from '@voltstream/platform';
+import { Authenticator, consistencyTokenOf, GraphQLContext, isAdmin } from '@voltstream/platform';
+import { UUID_PATTERN } from '@voltstream/contracts';
 import { FeedsQueryRuntime } from '../runtime';
 import { feedsWriteOf } from '../shared/consistency';
 import { readsOf } from '../shared/feeds-reads';
 import { ActivityView, Connection, CourseView, UserRef } from '../shared/views';
-import { feedCursor, FeedItem, feedPage } from './feed-reads';
+import { feedCursor, FeedItem, feedPage, visibleActivity } from './feed-reads';
 
 interface FeedArgs {
   first?: number | null;
@@ -34,6 +35,24 @@ export class FeedResolver {
     // The page's courses came with it: a nested `course` selection reads nothing more.
     for (const item of page.nodes) if (item.course) reads.courses.prime(item.course.id, item.course);
     return { nodes: page.nodes, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
+  }
+
+  /** One activity of the caller's feed; null for any other, like a missing one. */
+  @Query('activity')
+  async activity(
+    @Args('id') id: string,
+    @Args('consistency') consistency: string | null,
+    @Context() context: GraphQLContext,
+  ): Promise<FeedItem | null> {
+    const caller = await this.auth.callerOf(context);
+    const write = feedsWriteOf(consistencyTokenOf(context, consistency));
+    if (!UUID_PATTERN.test(id)) return null;
+    const reads = readsOf(this.runtime, context);
+    const item = await reads.after(write, (db) =>
+      visibleActivity(db, id, { userId: caller.userId, admin: isAdmin(caller) }),
+    );
+    if (item?.course) reads.courses.prime(item.course.id, item.course);
+    return item;
   }
 
   @ResolveField('actor')

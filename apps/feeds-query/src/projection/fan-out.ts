@@ -132,17 +132,3 @@ export async function trimFeeds(tx: Queryable, growth: FeedGrowth, rules: FeedRu
     [over.sort(), rules.feedCap],
   );
 }
-
-/** Course titles for the messages subscribers receive. */
-export async function courseTitles(
-  tx: Queryable,
-  activities: readonly Activity[],
-): Promise<Map<string, string>> {
-  const ids = [...new Set(activities.flatMap((a) => (a.courseId ? [a.courseId] : [])))];
-  if (ids.length === 0) return new Map();
-  const rows = await tx.query<{ id: string; title: string }[]>(
-    'SELECT id::text AS id, title FROM courses WHERE id = ANY($1::uuid[])',
-    [ids],
-  );
-  return new Map(rows.map((row) => [row.id, row.title]));
-}

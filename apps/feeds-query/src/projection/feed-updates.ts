@@ -1,42 +1,25 @@
+import { EntityChangeMessage, LiveChannels } from '@voltstream/contracts';
 import Redis from 'ioredis';
 import { Delivery } from './fan-out';
 
-/** Redis channel that carries a user's new feed activities to the gateway's feedUpdates. */
-export const feedUpdatesChannel = (userId: string): string => `feeds:feed-updates:${userId}`;
-
-/** The GraphQL Activity fields a subscriber receives (`at` as an ISO string). */
-export interface FeedUpdateMessage {
-  id: string;
-  verb: string;
-  text: string | null;
-  at: string;
-  actor: { id: string };
-  /** null when the activity has no course, or its course is not projected yet. */
-  course: { id: string; title: string } | null;
-}
-
+/** A new activity, and every user whose feed gained it. */
 export interface FeedUpdate {
-  message: FeedUpdateMessage;
+  message: EntityChangeMessage;
   ownerIds: string[];
 }
 
+/**
+ * The activity's id and the token of the write that made it (`writes`, by activity id): the
+ * gateway reads the activity through the supergraph for each subscriber, waiting for that write.
+ */
 export function feedUpdatesOf(
   deliveries: readonly Delivery[],
-  titles: ReadonlyMap<string, string>,
+  writes: ReadonlyMap<string, string>,
 ): FeedUpdate[] {
   return deliveries.map(({ activity, ownerIds }) => {
-    const title = activity.courseId ? titles.get(activity.courseId) : undefined;
-    return {
-      message: {
-        id: activity.activityId,
-        verb: activity.verb,
-        text: activity.text,
-        at: activity.at.toISOString(),
-        actor: { id: activity.actorId },
-        course: activity.courseId && title !== undefined ? { id: activity.courseId, title } : null,
-      },
-      ownerIds,
-    };
+    const consistencyToken = writes.get(activity.activityId);
+    if (!consistencyToken) throw new Error(`no write behind activity ${activity.activityId}`);
+    return { message: { id: activity.activityId, consistencyToken }, ownerIds };
   });
 }
 
@@ -50,7 +33,7 @@ export async function publishFeedUpdates(redis: Redis, updates: readonly FeedUpd
   for (const { message, ownerIds } of updates) {
     const text = JSON.stringify(message);
     for (const ownerId of ownerIds) {
-      pipeline.publish(feedUpdatesChannel(ownerId), text);
+      pipeline.publish(LiveChannels.feedUpdates(ownerId), text);
       queued += 1;
       if (queued === PIPELINE_SIZE) {
         await pipeline.exec();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { EventEnvelope } from '@voltstream/contracts';
+import { EventEnvelope, FeedsEventTypes } from '@voltstream/contracts';
 import {
   decayedScore,
   decodeFeedCursor,
@@ -15,7 +15,7 @@ import { DataSource } from 'typeorm';
 import { DEFAULT_FEED_RULES, FeedRules } from '../config';
 import { feedPage } from '../feed/feed-reads';
 import { FEEDS_READ_MIGRATIONS } from '../migrations';
-import { asConsumed, FeedsHistory } from '../testing/feeds-history';
+import { asConsumed, FeedsHistory, tokenOf } from '../testing/feeds-history';
 import { trendingCourseIds } from '../trending/trending-reads';
 import { FeedsProjection } from './feeds-projection';
 import { UsersProjection } from './users-projection';
@@ -130,12 +130,17 @@ describe('feeds read-model projection', () => {
     assert.ok(adaFeed.includes(history.events.at(-3)!.id));
     assert.ok(adasOwn.every((id) => adaFeed.includes(id)));
 
-    // Subscribers of each feed that gained an activity hear of it, course title included. (Cyd
-    // unfollowed in the same batch, so the batch delivered Ada's post to Bob only.)
-    const posted = result.updates.find((u) => u.message.verb === 'POSTED' && u.message.actor.id === ada)!;
-    assert.deepEqual([...posted.ownerIds].sort(), [ada, bob].sort());
-    const completed = result.updates.find((u) => u.message.verb === 'COMPLETED_COURSE')!;
-    assert.deepEqual(completed.message.course, { id: heat.courseId, title: 'Heat pumps' });
+    // Subscribers of each feed that gained an activity hear of it: its id and the token of the
+    // write that made it. (Cyd unfollowed in the same batch, so Ada's post went to Bob only.)
+    const messageOf = (event: EventEnvelope) => result.updates.find((u) => u.message.id === event.id);
+    const post = history.events.find(
+      (e) => e.type === FeedsEventTypes.UpdatePosted && e.aggregateId === ada,
+    )!;
+    assert.deepEqual([...messageOf(post)!.ownerIds].sort(), [ada, bob].sort());
+    const completion = history.events.find((e) => e.type === FeedsEventTypes.CourseCompleted)!;
+    for (const event of [post, completion]) {
+      assert.deepEqual(messageOf(event)?.message, { id: event.id, consistencyToken: tokenOf(event) });
+    }
   });
 
   it('leaves the same read model when the same events are applied twice, together or one by one', async () => {

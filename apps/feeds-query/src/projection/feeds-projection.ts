@@ -1,4 +1,9 @@
-import { AchievementEarnedV1, CoursePublishedV1, FeedsEventTypes } from '@voltstream/contracts';
+import {
+  AchievementEarnedV1,
+  CoursePublishedV1,
+  encodeConsistencyToken,
+  FeedsEventTypes,
+} from '@voltstream/contracts';
 import { Activity, activityFromEvent, TrendSignal, trendSignalOf } from '@voltstream/feeds';
 import { ConsumedEvent, Projection, Queryable } from '@voltstream/platform';
 import { DEFAULT_FEED_RULES, FeedRules } from '../config';
@@ -10,7 +15,7 @@ import {
   insertAchievements,
   insertCourses,
 } from './course-writes';
-import { courseTitles, fanOut, FeedGrowth, insertActivities, trimFeeds } from './fan-out';
+import { fanOut, FeedGrowth, insertActivities, trimFeeds } from './fan-out';
 import { FeedUpdate, feedUpdatesOf } from './feed-updates';
 import { applyFollows, FollowEvent } from './follow-writes';
 import { addTrendSignals } from './trend-writes';
@@ -52,10 +57,22 @@ export class FeedsProjection implements Projection<FeedsProjectionResult> {
     const follows: FollowEvent[] = [];
     const achievements: AchievementEarnedV1[] = [];
     const activities: Activity[] = [];
+    // The write behind each new activity, for subscribers who read it on a replica next.
+    const writes = new Map<string, string>();
     const signals: TrendSignal[] = [];
     for (const { envelope, event } of fresh) {
       const activity = activityFromEvent(envelope.id.toLowerCase(), event);
-      if (activity) activities.push(activity);
+      if (activity) {
+        activities.push(activity);
+        writes.set(
+          activity.activityId,
+          encodeConsistencyToken({
+            aggregateType: envelope.aggregateType,
+            aggregateId: envelope.aggregateId,
+            version: envelope.aggregateVersion,
+          }),
+        );
+      }
       const signal = trendSignalOf(event);
       if (signal) signals.push(signal);
       switch (event.type) {
@@ -102,7 +119,7 @@ export class FeedsProjection implements Projection<FeedsProjectionResult> {
     await applyFollows(tx, follows, this.rules, growth);
     const deliveries = await fanOut(tx, activities, this.rules, growth);
     await trimFeeds(tx, growth, this.rules);
-    return { updates: feedUpdatesOf(deliveries, await courseTitles(tx, activities)) };
+    return { updates: feedUpdatesOf(deliveries, writes) };
   }
 }
 

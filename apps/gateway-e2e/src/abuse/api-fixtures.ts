@@ -9,7 +9,7 @@ export interface Caller {
 }
 
 /** The objects one customer owns, by type, each readable by its owner once the setup returns. */
-export type Owned = Record<'Meter' | 'BillingAccount' | 'Invoice' | 'Payment', string> & {
+export type Owned = Record<'Meter' | 'BillingAccount' | 'Invoice' | 'Payment' | 'Activity', string> & {
   spareMeter: string;
 };
 
@@ -70,7 +70,10 @@ export function realisticValue(name: string): unknown {
   return values[name];
 }
 
-/** A customer's meters, account, an invoice issued by `admin` and a payment of 1 minor unit. */
+/**
+ * A customer's meters, account, an invoice issued by `admin`, a payment of 1 minor unit, and a
+ * post of theirs (an activity only they and their followers may read).
+ */
 export async function ownedBy(customer: Caller, admin: Caller, tariffId: string): Promise<Owned> {
   const [meter, spare] = [await registerMeter(customer.token), await registerMeter(customer.token)];
   // Billing learns of a meter from energy's events: until then the meter is not found there.
@@ -101,6 +104,13 @@ export async function ownedBy(customer: Caller, admin: Caller, tariffId: string)
       { i: invoice, m: { amountMinor: 1, currency: TARIFF.currency }, k: randomUUID() },
     ),
   ).payInvoice.id;
+  const activity = dataOf(
+    await ask<{ postUpdate: { id: string } }>(
+      customer.token,
+      'mutation($t: String!) { postUpdate(text: $t) { id } }',
+      { t: 'probe post' },
+    ),
+  ).postUpdate.id;
   // Every object must be visible to its owner before a stranger is compared with "missing":
   // otherwise both would read as missing and the comparison would prove nothing.
   await eventually(
@@ -109,24 +119,29 @@ export async function ownedBy(customer: Caller, admin: Caller, tariffId: string)
         meter: { id: string } | null;
         billingAccount: { id: string } | null;
         invoice: { payments: { id: string }[] } | null;
+        activity: { id: string } | null;
       }>(
         customer.token,
-        'query($m: ID!, $a: ID!, $i: ID!) { meter(id: $m) { id } billingAccount(id: $a) { id } invoice(id: $i) { payments { id } } }',
-        { m: meter.id, a: account, i: invoice },
+        'query($m: ID!, $a: ID!, $i: ID!, $x: ID!) { meter(id: $m) { id } billingAccount(id: $a) { id } invoice(id: $i) { payments { id } } activity(id: $x) { id } }',
+        { m: meter.id, a: account, i: invoice, x: activity },
       );
       const data = seen.data;
-      return data?.meter && data.billingAccount && data.invoice?.payments.some((p) => p.id === payment)
+      return data?.meter &&
+        data.billingAccount &&
+        data.activity &&
+        data.invoice?.payments.some((p) => p.id === payment)
         ? true
         : undefined;
     },
     30_000,
-    'the owner to see their meter, account, invoice and payment',
+    'the owner to see their meter, account, invoice, payment and post',
   );
   return {
     Meter: meter.id,
     BillingAccount: account,
     Invoice: invoice,
     Payment: payment,
+    Activity: activity,
     spareMeter: spare.id,
   };
 }

@@ -24,7 +24,7 @@ const SUBGRAPHS = subgraphSchemas();
 const subgraphUrl = (name: string) => `${settings.serviceBaseUrl(name)}/graphql`;
 
 /** Objects only their owner and ADMINs may see. */
-const PRIVATE_TYPES = new Set(['Meter', 'BillingAccount', 'Invoice', 'Payment']);
+const PRIVATE_TYPES = new Set(['Meter', 'BillingAccount', 'Invoice', 'Payment', 'Activity']);
 
 /** Mutations for some roles only (docs/design.md), with the database their command writes to. */
 const RESTRICTED_MUTATIONS: Record<string, { roles: string; database: string }> = {

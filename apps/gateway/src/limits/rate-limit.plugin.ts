@@ -17,6 +17,8 @@ export function rateLimitPlugin(
 ): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart({ contextValue }) {
+      // The subscriber was charged for the subscription, not for each event read for it.
+      if (contextValue.liveEvent) return {};
       // Set once the request is charged; null when the limiter could not be asked. Other
       // plugins may refuse the operation while the charge is in flight, so the response waits.
       let charged: Promise<RateDecision | null> | undefined;

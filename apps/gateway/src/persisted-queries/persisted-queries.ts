@@ -1,13 +1,16 @@
 import { ApolloServerPlugin } from '@apollo/server';
 import Redis from 'ioredis';
 import { GatewayConfig } from '../config';
+import { GatewayContext } from '../limits/gateway-context';
 import { QueryCache, RedisQueryCache } from './apq-cache';
-import { loadSafelist, SafelistQueryCache, safelistPlugin } from './safelist';
+import { isRegistered, loadSafelist, SafelistQueryCache, safelistPlugin } from './safelist';
 
 export interface PersistedQuerySetup {
   /** Apollo Server's `persistedQueries` option. */
   option: false | { cache: QueryCache; ttl: number | null };
-  plugins: ApolloServerPlugin[];
+  plugins: ApolloServerPlugin<GatewayContext>[];
+  /** Whether an operation sent as text may run: only a registered one in safelist mode. */
+  allows(query: string): boolean;
 }
 
 /** Apollo Server's persisted-query settings for the configured mode. */
@@ -17,11 +20,12 @@ export function persistedQueries(
 ): PersistedQuerySetup {
   switch (config.mode) {
     case 'off':
-      return { option: false, plugins: [] };
+      return { option: false, plugins: [], allows: () => true };
     case 'apq':
       return {
         option: { cache: new RedisQueryCache(redis, config.ttlSeconds), ttl: config.ttlSeconds },
         plugins: [],
+        allows: () => true,
       };
     case 'safelist': {
       // readConfig refuses safelist mode without a manifest.
@@ -29,6 +33,7 @@ export function persistedQueries(
       return {
         option: { cache: new SafelistQueryCache(safelist), ttl: null },
         plugins: [safelistPlugin(safelist)],
+        allows: (query) => isRegistered(safelist, query),
       };
     }
     default: {

@@ -2,6 +2,7 @@ import { ApolloServerPlugin } from '@apollo/server';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { GraphQLError } from 'graphql';
+import { GatewayContext } from '../limits/gateway-context';
 import { QueryCache } from './apq-cache';
 
 /** The registered operations, by the SHA-256 of their text (the APQ hash). */
@@ -64,9 +65,11 @@ export class SafelistQueryCache implements QueryCache {
 }
 
 /** Runs only registered operations; anything else is PERSISTED_QUERY_NOT_IN_LIST before planning. */
-export function safelistPlugin(safelist: Safelist): ApolloServerPlugin {
+export function safelistPlugin(safelist: Safelist): ApolloServerPlugin<GatewayContext> {
   return {
-    async requestDidStart() {
+    async requestDidStart({ contextValue }) {
+      // A live event's query is derived from a subscription the safelist allowed on subscribe.
+      if (contextValue.liveEvent) return {};
       return {
         async didResolveOperation({ queryHash }) {
           if (safelist.has(queryHash)) return;
@@ -77,4 +80,9 @@ export function safelistPlugin(safelist: Safelist): ApolloServerPlugin {
       };
     },
   };
+}
+
+/** Whether the safelist registers this exact operation text (a subscription's, on subscribe). */
+export function isRegistered(safelist: Safelist, query: string): boolean {
+  return safelist.has(createHash('sha256').update(query).digest('hex'));
 }

@@ -21,7 +21,7 @@ export interface ServiceDefinition<C extends { service: ServiceConfig }, R exten
   /** Middleware of this service only, added before it listens. */
   beforeListen?: (runtime: R, app: INestApplication) => void;
   /** Work once the HTTP server listens, e.g. attaching a WebSocket server to it. */
-  afterListen?: (runtime: R, httpServer: unknown) => void;
+  afterListen?: (runtime: R, httpServer: unknown, app: INestApplication) => void;
 }
 
 /**
@@ -46,7 +46,7 @@ export function runService<C extends { service: ServiceConfig }, R extends Servi
       metrics: runtime.metrics,
       beforeListen: (app) => definition.beforeListen?.(runtime, app),
     });
-    definition.afterListen?.(runtime, app.getHttpServer());
+    definition.afterListen?.(runtime, app.getHttpServer(), app);
     const start = runtime.start?.bind(runtime);
     if (start) startInBackground(start, runtime.readiness, logger);
   };
