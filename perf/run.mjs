@@ -31,6 +31,8 @@ const SUITES = {
   'feeds-query': () => import('./feeds-query/feed.mjs'),
   // Feeds' write side: post → follower's feed lag (ordinary author and celebrity), postUpdate req/s.
   'feeds-command': () => import('./feeds-command/fanout.mjs'),
+  // Live updates: a feedUpdates fan-out to 1,000 subscribers, each event read as each subscriber.
+  subscriptions: () => import('./subscriptions/fanout.mjs'),
 };
 
 const USAGE = `usage: npm run perf -- [options]
@@ -40,6 +42,7 @@ const USAGE = `usage: npm run perf -- [options]
                        1,000 with --quick, and takes several minutes more)
                        | feeds-query | feeds-command (feeds-query seeds 1,000,000 activities through
                        Kafka, 100,000 with --quick; FEEDS_QUERY_URL, KAFKA_BROKERS as the services')
+                       | subscriptions (feedUpdates to 1,000 subscribers, 300 with --quick)
   --gateway URL        gateway GraphQL endpoint (default: $GATEWAY_URL or http://127.0.0.1:4000/graphql)
   --strict             exit 1 when a scenario misses its budget in perf/budgets.json
   --connections N      concurrent connections/workers for the query scenarios (default 32; logins

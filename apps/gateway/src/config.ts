@@ -35,8 +35,8 @@ export interface GatewayConfig {
   /** `off` re-plans every operation: only for measuring what the plan cache saves. */
   queryPlanCache: 'on' | 'off';
   /** Where subscriptions ask whether a caller may read a meter / a billing account. */
-  energyQueryUrl: string;
-  billingQueryUrl: string;
+  /** Subscription events read through the supergraph at once (LIVE_EVENT_CONCURRENCY). */
+  liveEventConcurrency: number;
   env: NodeJS.ProcessEnv;
 }
 
@@ -75,8 +75,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       ttlSeconds: reader.int('PERSISTED_QUERIES_TTL_SECONDS', 86_400, { min: 1 }),
     },
     queryPlanCache: reader.oneOf('QUERY_PLAN_CACHE', ['on', 'off'] as const, 'on'),
-    energyQueryUrl: reader.url('ENERGY_QUERY_URL', ['http:', 'https:'], 'http://127.0.0.1:4102/graphql'),
-    billingQueryUrl: reader.url('BILLING_QUERY_URL', ['http:', 'https:'], 'http://127.0.0.1:4202/graphql'),
+    // Subscription events read through the supergraph at once, per gateway: a post to 1,000
+    // followers queues here instead of as 1,000 requests on a subgraph's database pool.
+    liveEventConcurrency: reader.int('LIVE_EVENT_CONCURRENCY', 32, { min: 1, max: 10_000 }),
     env,
   };
   if (config.persistedQueries.mode === 'safelist' && !config.persistedQueries.manifestPath) {

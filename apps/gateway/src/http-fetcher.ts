@@ -16,10 +16,12 @@ type FetcherHeaders = FetcherResponse['headers'];
  * `timeoutMs` fails the call instead of holding the client's request.
  */
 export function httpFetcher(timeoutMs: number): Fetcher {
-  const agents = {
-    'http:': new HttpAgent({ keepAlive: true, scheduling: 'lifo' }),
-    'https:': new HttpsAgent({ keepAlive: true, scheduling: 'lifo' }),
-  };
+  // An idle socket is dropped a second before the subgraph would close it (Node's agent reads the
+  // server's `Keep-Alive: timeout=5`, but only when it has a timeout of its own): reusing one the
+  // server is closing fails the call with "socket hang up" (seen as SERVICE_UNAVAILABLE after a
+  // pause, e.g. between two subscription fan-outs).
+  const options = { keepAlive: true, scheduling: 'lifo' as const, timeout: Math.max(timeoutMs, 60_000) };
+  const agents = { 'http:': new HttpAgent(options), 'https:': new HttpsAgent(options) };
   return (url: string, init: FetcherRequestInit = {}) =>
     new Promise<FetcherResponse>((resolve, reject) => {
       const target = new URL(url);

@@ -81,7 +81,7 @@ export class GatewayRuntime implements Stoppable {
 
   /** graphql-ws on `server`; each event is resolved by `apollo`, this gateway's own server. */
   serveSubscriptions(server: Server, apollo: ApolloServer<GatewayContext>): void {
-    const call = supergraphCallsVia(apollo);
+    const call = supergraphCallsVia(apollo, this.config.liveEventConcurrency);
     this.stopSubscriptions = serveSubscriptions(server, {
       schema: () => this.liveSchema.get(),
       auth: this.auth,
