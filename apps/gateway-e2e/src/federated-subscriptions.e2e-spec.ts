@@ -136,6 +136,13 @@ describe('federated subscriptions: every field of the full types, resolved per e
   before(() => redis.connect());
   after(() => redis.disconnect());
 
+  it('answers a subscription posted over HTTP as the client’s mistake, not an internal error', async () => {
+    const reader = callerOf(await newUser());
+    const overHttp = await ask(reader.token, 'subscription { feedUpdates { id } }');
+    assert.equal(overHttp.errors[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(overHttp.errors));
+    assert.match(overHttp.errors[0]?.message ?? '', /graphql-ws/);
+  });
+
   it("delivers a followee's activity with the actor's identity fields and the course's lessons; never another's, nor a followee's once unfollowed", async () => {
     const author = callerOf(await newAdmin());
     const [reader, stranger] = [callerOf(await newUser()), callerOf(await newUser())];

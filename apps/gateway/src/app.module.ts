@@ -11,6 +11,7 @@ import { loginThrottlePlugin } from './limits/login-throttle.plugin';
 import { operationLimitsPlugin } from './limits/operation-limits.plugin';
 import { rateLimitPlugin } from './limits/rate-limit.plugin';
 import { GatewayRuntime } from './runtime';
+import { subscriptionsOverWebSocketPlugin } from './subscriptions/live-schema';
 
 /** A plan cache that keeps nothing: every operation is planned again (QUERY_PLAN_CACHE=off). */
 type PlanCache = NonNullable<
@@ -43,6 +44,7 @@ export class AppModule {
               operationLimitsPlugin(config.limits),
               loginThrottlePlugin(runtime.loginThrottle),
               runtime.liveSchema.plugin(),
+              subscriptionsOverWebSocketPlugin(),
             ],
             persistedQueries: runtime.persistedQueries.option,
             introspection: config.mode === 'development',

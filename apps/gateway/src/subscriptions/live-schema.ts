@@ -1,6 +1,6 @@
 import { ApolloServerPlugin } from '@apollo/server';
 import { SUBSCRIPTION_SDL } from '@voltstream/contracts';
-import { extendSchema, GraphQLSchema, parse } from 'graphql';
+import { extendSchema, GraphQLError, GraphQLSchema, OperationTypeNode, parse } from 'graphql';
 
 /**
  * The schema subscriptions validate against: the API schema the supergraph composes, with the
@@ -27,4 +27,26 @@ export class LiveSchema {
       }),
     };
   }
+}
+
+/**
+ * A subscription sent over HTTP is the client's mistake: say where it goes, before any planning
+ * (the gateway's executor would fail on it with an internal error).
+ */
+export function subscriptionsOverWebSocketPlugin(): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }) {
+          if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) return;
+          throw new GraphQLError(
+            'subscriptions run over graphql-ws (WebSocket) on this path, not over HTTP',
+            {
+              extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+            },
+          );
+        },
+      };
+    },
+  };
 }
