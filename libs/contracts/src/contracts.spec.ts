@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeConsistencyToken, encodeConsistencyToken } from './consistency-token';
+import { LiveChannels, parseEntityChangeMessage, parseReadingMessage } from './live-updates';
 import { parseEnergyEvent, UnknownEventError } from './energy/energy-events';
 import { parseEnvelope } from './envelope';
 import { ContractViolation } from './validation';
@@ -56,5 +57,21 @@ describe('consistency token', () => {
     assert.deepEqual(decodeConsistencyToken(encodeConsistencyToken(token)), token);
     assert.equal(decodeConsistencyToken('ct1.bm9wZQ'), null);
     assert.equal(decodeConsistencyToken('something else'), null);
+  });
+});
+
+describe('live update messages', () => {
+  it('reads what the publishers write and nothing else', () => {
+    const change = { id: envelope.aggregateId, consistencyToken: 'ct1.abc' };
+    assert.deepEqual(parseEntityChangeMessage(JSON.stringify(change)), change);
+    assert.deepEqual(parseReadingMessage('{"at":"2026-11-01T00:15:00.000Z","kwh":0.25}'), {
+      at: '2026-11-01T00:15:00.000Z',
+      kwh: 0.25,
+    });
+    for (const text of ['not json', 'null', '"text"', '{"id":1,"consistencyToken":"x"}', '{"id":"x"}']) {
+      assert.equal(parseEntityChangeMessage(text), null, text);
+    }
+    assert.equal(parseReadingMessage('{"at":"2026-11-01T00:15:00.000Z","kwh":"0.25"}'), null);
+    assert.equal(LiveChannels.feedUpdates('u1'), 'feeds:feed-updates:u1');
   });
 });
