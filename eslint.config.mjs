@@ -1,5 +1,5 @@
-// Lint fails on a broken layer boundary: apps are thin and import platform, contracts and a
-// domain lib; domain libs import only contracts and kernel libs (pure shared arithmetic such as
+// Lint fails on a broken layer boundary: apps are thin and import platform, contracts and their
+// own domain's lib (scope:*); domain libs import only contracts and kernel libs (pure shared arithmetic such as
 // the calendar) and no framework; a command app never imports a query app (or any other app).
 import js from '@eslint/js';
 import nx from '@nx/eslint-plugin';
@@ -52,6 +52,18 @@ export default tseslint.config(
             },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:contracts'] },
             { sourceTag: 'side:command', notDependOnLibsWithTags: ['side:query'] },
+            // A domain's apps and lib use only that domain's lib and the shared ones: what another
+            // domain needs of energy's events (what a reading's time means) belongs in contracts.
+            ...['energy', 'billing', 'feeds', 'identity', 'gateway', 'payments'].map((scope) => ({
+              sourceTag: `scope:${scope}`,
+              onlyDependOnLibsWithTags: [
+                `scope:${scope}`,
+                'type:platform',
+                'type:contracts',
+                'type:kernel',
+                'type:testing',
+              ],
+            })),
             { sourceTag: 'side:query', notDependOnLibsWithTags: ['side:command'] },
             // Integration specs of platform use the testing helpers; testing itself imports no platform code.
             {

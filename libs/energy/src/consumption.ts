@@ -1,5 +1,5 @@
 import { localDate, nextStart, startOf } from '@voltstream/calendar';
-import { DomainError } from '@voltstream/contracts';
+import { DomainError, readingIntervalStart } from '@voltstream/contracts';
 import { EnergyErrorCodes } from './energy-errors';
 import { Meter } from './meter';
 import { Reading } from './readings';
@@ -17,7 +17,7 @@ const DAY_MS = 86_400_000;
 
 /** A reading covers the interval ending at `at`; its energy counts in the bucket where it starts. */
 export function intervalStart(reading: Reading, meter: Pick<Meter, 'intervalMinutes'>): Date {
-  return new Date(reading.at.getTime() - meter.intervalMinutes * 60_000);
+  return readingIntervalStart(reading.at, meter.intervalMinutes);
 }
 
 export interface RollupDeltas {

@@ -1,5 +1,4 @@
-import { EnergyEventTypes, parseEnergyEvent } from '@voltstream/contracts';
-import { intervalStart } from '@voltstream/energy';
+import { EnergyEventTypes, parseEnergyEvent, readingIntervalStart } from '@voltstream/contracts';
 import { ConsumedEvent, Projection, Queryable, UnapplicableEventError } from '@voltstream/platform';
 
 const HOUR_MS = 3_600_000;
@@ -60,7 +59,7 @@ export class UsageLedgerProjection implements Projection<void> {
           current.version = envelope.aggregateVersion;
           versions.set(meterId, current.version);
           for (const reading of event.payload.readings) {
-            const start = intervalStart({ at: new Date(reading.at), wh: reading.wh }, current).getTime();
+            const start = readingIntervalStart(new Date(reading.at), current.intervalMinutes).getTime();
             const hourStart = Math.floor(start / HOUR_MS) * HOUR_MS;
             const key = `${meterId}|${hourStart}`;
             const entry = usage.get(key) ?? { meterId, hourStart, wh: 0 };

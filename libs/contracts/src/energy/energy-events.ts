@@ -54,3 +54,12 @@ export class UnknownEventError extends Error {
     this.name = 'UnknownEventError';
   }
 }
+
+/**
+ * What a reading's `at` means, for every consumer of energy.events alike: the reading covers the
+ * interval that ends at `at`, so its energy belongs to the interval starting `intervalMinutes`
+ * earlier (energy's rollups and billing's usage ledger bucket it there).
+ */
+export function readingIntervalStart(at: Date, intervalMinutes: number): Date {
+  return new Date(at.getTime() - intervalMinutes * 60_000);
+}
