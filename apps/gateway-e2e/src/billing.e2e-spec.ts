@@ -400,7 +400,7 @@ describe('billing: tariffs, usage, invoices and payments', () => {
     }>(
       `query($i: ID!, $a: ID!, $m: ID!, $t: String) {
          invoice(id: $i, consistency: $t) { number status lines { description } amountDue { amountMinor } }
-         billingAccount(id: $a) { balance { amountMinor } invoices(first: 10) { nodes { id } } }
+         billingAccount(id: $a, consistency: $t) { balance { amountMinor } invoices(first: 10) { nodes { id } } }
          meter(id: $m) { billingAccount { id } } }`,
       { i: issued.id, a: account.id, m: meter.id, t: issued.consistencyToken },
       customer,

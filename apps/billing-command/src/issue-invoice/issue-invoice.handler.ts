@@ -8,40 +8,21 @@ import {
   notFound,
   UUID_PATTERN,
 } from '@voltstream/contracts';
-import {
-  BillingPeriod,
-  decideIssueInvoice,
-  LateUsage,
-  tariffFromCreated,
-  UsageHour,
-  validatePeriod,
-} from '@voltstream/billing';
+import { BillingPeriod, decideIssueInvoice, tariffFromCreated, validatePeriod } from '@voltstream/billing';
 import { Caller, Queryable, requireAdmin } from '@voltstream/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { isConstraintViolation } from '../shared/access';
 import { BillingOutbox } from '../shared/billing-outbox';
 import { billingStore } from '../shared/billing-store';
+import { invoiceStore, splitUnbilled } from './invoice-store';
 
 export interface IssuedInvoice {
   invoice: InvoiceIssuedV1;
   consistencyToken: string;
 }
 
-interface UnbilledRow {
-  meter_id: string;
-  hour_start: Date;
-  wh: string;
-  period_start: Date | null;
-  period_end: Date | null;
-}
-
-/**
- * Issues one invoice for an account and period in one transaction: the account row is locked
- * (so numbers are sequential without gaps and two issuers cannot both bill a period), the
- * period's unbilled usage and any late usage of earlier invoiced periods are priced, and the
- * ledger records what was billed — so a late reading is billed once, on the next invoice.
- */
+/** Issues one invoice for an account and period, in one transaction (`issueIn`). */
 export class IssueInvoiceHandler {
   constructor(
     private readonly db: DataSource,
@@ -74,6 +55,12 @@ export class IssueInvoiceHandler {
     }
   }
 
+  /**
+   * The use case: lock the account (numbers stay sequential and gapless, and two issuers cannot
+   * both bill a period), refuse a period already invoiced, price the period's unbilled usage and
+   * any late usage of earlier periods, then record the invoice, what it billed (so a late reading
+   * is billed once, on the next invoice), and its event.
+   */
   private async issueIn(
     tx: Queryable,
     accountId: string,
@@ -82,43 +69,12 @@ export class IssueInvoiceHandler {
   ): Promise<InvoiceIssuedV1> {
     const account = await billingStore.lockAccount(tx, accountId);
     if (!account) throw notFound('billing account');
-    const overlapping = await tx.query<unknown[]>(
-      `SELECT 1 FROM invoices WHERE account_id = $1 AND tstzrange(period_start, period_end) && tstzrange($2, $3)`,
-      [accountId, period.start, period.end],
-    );
-    if (overlapping.length > 0) throw alreadyInvoiced();
+    if (await invoiceStore.overlapsAnInvoice(tx, accountId, period)) throw alreadyInvoiced();
     const tariffEvent = await billingStore.tariff(tx, account.tariffId);
     if (!tariffEvent) throw new Error(`account ${accountId} has no tariff ${account.tariffId}`);
     const meters = await billingStore.accountMeters(tx, accountId);
+    const unbilled = await invoiceStore.lockUnbilled(tx, accountId, period);
 
-    // Unbilled usage up to the period's end: inside the period, or inside an earlier invoice's
-    // period (late readings). Rows are locked so the ledger update below bills exactly these.
-    const rows = await tx.query<UnbilledRow[]>(
-      `SELECT u.meter_id, u.hour_start, (u.wh - u.invoiced_wh)::text AS wh, i.period_start, i.period_end
-       FROM usage_hourly u
-       JOIN account_meters am ON am.meter_id = u.meter_id AND am.account_id = $1
-       LEFT JOIN invoices i ON i.account_id = $1 AND u.hour_start >= i.period_start AND u.hour_start < i.period_end
-       WHERE u.wh > u.invoiced_wh AND u.hour_start < $3
-         AND (u.hour_start >= $2 OR i.id IS NOT NULL)
-       FOR UPDATE OF u`,
-      [accountId, period.start, period.end],
-    );
-    const periodUsage: UsageHour[] = [];
-    const late = new Map<string, LateUsage & { usage: UsageHour[] }>();
-    for (const row of rows) {
-      const usage = { meterId: row.meter_id, hourStart: row.hour_start, wh: Number(row.wh) };
-      if (row.hour_start >= period.start) {
-        periodUsage.push(usage);
-      } else if (row.period_start && row.period_end) {
-        const key = row.period_start.toISOString();
-        const entry = late.get(key) ?? {
-          period: { start: row.period_start, end: row.period_end },
-          usage: [],
-        };
-        entry.usage.push(usage);
-        late.set(key, entry);
-      }
-    }
     const invoice = decideIssueInvoice({
       type: 'IssueInvoice',
       invoiceId: randomUUID(),
@@ -127,44 +83,17 @@ export class IssueInvoiceHandler {
       tariff: tariffFromCreated(tariffEvent),
       meters: meters.map(({ meterId, serialNumber, timezone }) => ({ meterId, serialNumber, timezone })),
       period,
-      periodUsage,
-      lateUsage: [...late.values()],
+      ...splitUnbilled(unbilled, period),
       issuedAt: new Date(),
       paymentTermDays: this.paymentTermDays,
     });
 
-    await tx.query(
-      'UPDATE billing_accounts SET next_invoice_sequence = next_invoice_sequence + 1 WHERE id = $1',
-      [accountId],
-    );
-    await tx.query(
-      `INSERT INTO invoices (id, account_id, owner_id, sequence, number, period_start, period_end, currency,
-         lines, total_minor, status, issued_at, due_at, version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1)`,
-      [
-        invoice.invoiceId,
-        accountId,
-        account.ownerId,
-        account.nextInvoiceSequence,
-        invoice.number,
-        invoice.periodStart,
-        invoice.periodEnd,
-        invoice.currency,
-        JSON.stringify(invoice.lines),
-        invoice.totalMinor,
-        invoice.status,
-        invoice.issuedAt,
-        invoice.dueAt,
-      ],
-    );
-    if (rows.length > 0) {
-      await tx.query(
-        `UPDATE usage_hourly u SET invoiced_wh = u.invoiced_wh + billed.wh
-         FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[]) AS billed (meter_id, hour_start, wh)
-         WHERE u.meter_id = billed.meter_id AND u.hour_start = billed.hour_start`,
-        [rows.map((r) => r.meter_id), rows.map((r) => r.hour_start), rows.map((r) => r.wh)],
-      );
-    }
+    await invoiceStore.insert(tx, invoice, {
+      id: accountId,
+      ownerId: account.ownerId,
+      sequence: account.nextInvoiceSequence,
+    });
+    await invoiceStore.markBilled(tx, unbilled);
     await this.outbox.emit(
       tx,
       { type: INVOICE_AGGREGATE, id: invoice.invoiceId, version: 1 },
