@@ -31,6 +31,9 @@ const SUITES = {
   'feeds-query': () => import('./feeds-query/feed.mjs'),
   // Feeds' write side: post → follower's feed lag (ordinary author and celebrity), postUpdate req/s.
   'feeds-command': () => import('./feeds-command/fanout.mjs'),
+  // Gateway engines side by side on the same supergraph: a bare Apollo Server, @apollo/gateway,
+  // ours, Hive Gateway with and without its Rust planner (installed into perf/engines on demand).
+  'gateway-engines': () => import('./engines/engines.mjs'),
 };
 
 const USAGE = `usage: npm run perf -- [options]

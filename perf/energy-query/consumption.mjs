@@ -20,7 +20,7 @@ const SEED_DAYS = 35;
 const RANGE_DAYS = 31;
 const PAGE_SIZE = 100;
 
-const CONSUMPTION_QUERY = `query Consumption($m: ID!, $from: DateTime!, $to: DateTime!) {
+export const CONSUMPTION_QUERY = `query Consumption($m: ID!, $from: DateTime!, $to: DateTime!) {
   meter(id: $m) {
     id
     consumption(from: $from, to: $to, granularity: DAY, first: ${PAGE_SIZE}) {
@@ -38,7 +38,7 @@ const TOTAL_SQL =
   'SELECT sum(wh)::text AS wh FROM consumption_daily WHERE meter_id = $1 AND bucket_start >= $2 AND bucket_start < $3';
 
 /** Registers a meter and records SEED_DAYS of 15-minute readings, 1000 per call. */
-async function seed(url, accessToken, serial) {
+export async function seed(url, accessToken, serial) {
   const meter = await registerMeter(url, accessToken, serial);
   const end = Math.floor(Date.now() / INTERVAL_MS) * INTERVAL_MS;
   const count = SEED_DAYS * (DAY_MS / INTERVAL_MS);
