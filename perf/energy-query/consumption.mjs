@@ -20,7 +20,7 @@ const SEED_DAYS = 35;
 const RANGE_DAYS = 31;
 const PAGE_SIZE = 100;
 
-export const CONSUMPTION_QUERY = `query Consumption($m: ID!, $from: DateTime!, $to: DateTime!) {
+const CONSUMPTION_QUERY = `query Consumption($m: ID!, $from: DateTime!, $to: DateTime!) {
   meter(id: $m) {
     id
     consumption(from: $from, to: $to, granularity: DAY, first: ${PAGE_SIZE}) {
@@ -59,6 +59,20 @@ export async function seed(url, accessToken, serial) {
   const started = Date.now();
   await waitForToken(url, accessToken, meter.id, token);
   return { meterId: meter.id, readings: count, accepted, end, projectionWaitMs: Date.now() - started };
+}
+
+/**
+ * A consumption request for a seeded meter's last RANGE_DAYS whole UTC days, with `from` moved
+ * `shiftMs` later: the service rounds `from` to the start of its day, so the page is the same but
+ * the cache key is new (used for distinct requests by the gateway-engines suite).
+ */
+export function consumptionBody(seeded, shiftMs = 0) {
+  const to = new Date(Math.floor(seeded.end / DAY_MS) * DAY_MS);
+  const from = new Date(to.getTime() - RANGE_DAYS * DAY_MS + shiftMs);
+  return JSON.stringify({
+    query: CONSUMPTION_QUERY,
+    variables: { m: seeded.meterId, from: from.toISOString(), to: to.toISOString() },
+  });
 }
 
 export default {

@@ -10,7 +10,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { seed as seedConsumptionMeter, CONSUMPTION_QUERY } from '../energy-query/consumption.mjs';
+import {
+  consumptionBody as consumptionBodyFor,
+  seed as seedConsumptionMeter,
+} from '../energy-query/consumption.mjs';
 import { DASHBOARD } from '../gateway/overhead.mjs';
 import { gatewayLogNotes, GATEWAY_MAIN, stackEnv, startGateway } from '../lib/gateway-process.mjs';
 import { gql, recordReadingsBody, registerMeter, signUp, waitForToken } from '../lib/graphql.mjs';
@@ -213,17 +216,7 @@ export default {
     progress('gateway-engines: a meter with 35 days of readings for the consumption scenarios');
     const consumer = await signUp(targets.identity, `${runId}-consumer`);
     const seeded = await seedConsumptionMeter(ours.url, consumer, `perf-${runId}-engines-consumption`);
-    const to = new Date(Math.floor(seeded.end / DAY_MS) * DAY_MS);
-    const from = new Date(to.getTime() - 31 * DAY_MS);
-    const consumptionBody = (shiftMs) =>
-      JSON.stringify({
-        query: CONSUMPTION_QUERY,
-        variables: {
-          m: seeded.meterId,
-          from: new Date(from.getTime() + shiftMs).toISOString(),
-          to: to.toISOString(),
-        },
-      });
+    const consumptionBody = (shiftMs) => consumptionBodyFor(seeded, shiftMs);
     const dashTo = new Date(Math.ceil(customers[0].end / DAY_MS) * DAY_MS);
     const dashboardBody = JSON.stringify({
       operationName: 'Dashboard',

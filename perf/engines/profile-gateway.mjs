@@ -9,14 +9,13 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CONSUMPTION_QUERY, seed } from '../energy-query/consumption.mjs';
+import { consumptionBody, seed } from '../energy-query/consumption.mjs';
 import { startGateway } from '../lib/gateway-process.mjs';
 import { gql, signUp } from '../lib/graphql.mjs';
 import { perfRoot } from '../lib/paths.mjs';
 import { progress, runHttp } from '../lib/runner.mjs';
 import { stackTargets } from '../lib/targets.mjs';
 
-const DAY_MS = 24 * 60 * 60_000;
 const DISTINCT_FROMS = 1000;
 
 const { values } = parseArgs({
@@ -43,17 +42,7 @@ async function main() {
   const token = await signUp(targets.identity, `${runId}-profile`);
   progress('profile: seeding a meter with 35 days of readings');
   const seeded = await seed(gateway.url, token, `perf-${runId}-profile`);
-  const to = new Date(Math.floor(seeded.end / DAY_MS) * DAY_MS);
-  const from = new Date(to.getTime() - 31 * DAY_MS);
-  const body = (shift) =>
-    JSON.stringify({
-      query: CONSUMPTION_QUERY,
-      variables: {
-        m: seeded.meterId,
-        from: new Date(from.getTime() + shift).toISOString(),
-        to: to.toISOString(),
-      },
-    });
+  const body = (shift) => consumptionBody(seeded, shift);
   // Every distinct request once, straight to energy-query, so the load below is all Redis hits.
   for (let shift = 0; shift < DISTINCT_FROMS; shift += 1) {
     await gql(targets.energyQuery, { body: body(shift), token });
@@ -77,9 +66,21 @@ async function main() {
   const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no .cpuprofile in ${dir}: the gateway did not exit cleanly`);
   progress(`profile: ${join(dir, file)}`);
-  spawnSync(process.execPath, [join(perfRoot, 'profile-summary.mjs'), join(dir, file), '--top', '25'], {
-    stdio: 'inherit',
-  });
+  spawnSync(
+    process.execPath,
+    [
+      join(perfRoot, 'profile-summary.mjs'),
+      join(dir, file),
+      '--top',
+      '25',
+      // the load run only: not the start-up, the seed and the cache warm-up before it
+      '--last',
+      String(Number(values.seconds) + 4),
+    ],
+    {
+      stdio: 'inherit',
+    },
+  );
 }
 
 main()
