@@ -43,6 +43,8 @@ const USAGE = `usage: npm run perf -- [options]
                        1,000 with --quick, and takes several minutes more)
                        | feeds-query | feeds-command (feeds-query seeds 1,000,000 activities through
                        Kafka, 100,000 with --quick; FEEDS_QUERY_URL, KAFKA_BROKERS as the services')
+                       | gateway-engines (five engines side by side on the composed supergraph;
+                       installs perf/engines on first use; about 20 minutes)
   --gateway URL        gateway GraphQL endpoint (default: $GATEWAY_URL or http://127.0.0.1:4000/graphql)
   --strict             exit 1 when a scenario misses its budget in perf/budgets.json
   --connections N      concurrent connections/workers for the query scenarios (default 32; logins
