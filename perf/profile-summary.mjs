@@ -1,20 +1,28 @@
 #!/usr/bin/env node
 // Summarises a V8 .cpuprofile (from `node --cpu-prof`): where self time goes, by package and by
 // function, so a perf report can say where the time goes instead of guessing.
-//   node perf/profile-summary.mjs <file.cpuprofile> [--top N]
+//   node perf/profile-summary.mjs <file.cpuprofile> [--top N] [--last S]
+// --last S keeps only the samples of the profile's last S seconds (e.g. a load run that ended
+// just before the process stopped), so start-up (module loading) and idle set-up time drop out.
 import { readFileSync } from 'node:fs';
 
 const [file, ...rest] = process.argv.slice(2);
 if (!file) {
-  console.error('usage: node perf/profile-summary.mjs <file.cpuprofile> [--top N]');
+  console.error('usage: node perf/profile-summary.mjs <file.cpuprofile> [--top N] [--last S]');
   process.exit(2);
 }
-const top = Number(rest[rest.indexOf('--top') + 1]) || 20;
+const option = (name) => (rest.includes(name) ? Number(rest[rest.indexOf(name) + 1]) : undefined);
+const top = option('--top') || 20;
+const lastMicros = (option('--last') ?? Infinity) * 1e6;
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 
 // Self time per node: samples × the sampling interval of each sample.
 const selfMicros = new Map();
+const from = profile.endTime - lastMicros;
+let at = profile.startTime;
 for (let i = 0; i < profile.samples.length; i += 1) {
+  at += profile.timeDeltas[i] ?? 0;
+  if (at < from) continue;
   const delta = profile.timeDeltas[i + 1] ?? 0;
   selfMicros.set(profile.samples[i], (selfMicros.get(profile.samples[i]) ?? 0) + delta);
 }

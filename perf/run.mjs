@@ -33,7 +33,13 @@ const SUITES = {
   'feeds-command': () => import('./feeds-command/fanout.mjs'),
   // Live updates: a feedUpdates fan-out to 1,000 subscribers, each event read as each subscriber.
   subscriptions: () => import('./subscriptions/fanout.mjs'),
+  // Gateway engines side by side on the same supergraph: a bare Apollo Server, @apollo/gateway,
+  // ours, Hive Gateway with and without its Rust planner (installed into perf/engines on demand).
+  'gateway-engines': () => import('./engines/engines.mjs'),
 };
+
+/** Suites that `--suite all` leaves out: they run only when named. */
+const ON_DEMAND = new Set(['gateway-engines']);
 
 const USAGE = `usage: npm run perf -- [options]
   --quick              short warm-ups and runs: about 2 minutes per suite
@@ -43,6 +49,8 @@ const USAGE = `usage: npm run perf -- [options]
                        | feeds-query | feeds-command (feeds-query seeds 1,000,000 activities through
                        Kafka, 100,000 with --quick; FEEDS_QUERY_URL, KAFKA_BROKERS as the services')
                        | subscriptions (feedUpdates to 1,000 subscribers, 300 with --quick)
+                       | gateway-engines (five engines side by side on the composed supergraph;
+                       installs perf/engines on first use; about 20 minutes; not part of all)
   --gateway URL        gateway GraphQL endpoint (default: $GATEWAY_URL or http://127.0.0.1:4000/graphql)
   --strict             exit 1 when a scenario misses its budget in perf/budgets.json
   --connections N      concurrent connections/workers for the query scenarios (default 32; logins
@@ -71,7 +79,9 @@ function parseOptions(argv) {
     if (!Number.isFinite(value) || value < min) throw new Error(`--${name} must be a number ≥ ${min}`);
     return value;
   };
-  const suites = values.suite === 'all' ? Object.keys(SUITES) : [values.suite];
+  // The engine comparison is a spike run on demand (it installs packages and takes ~20 minutes).
+  const suites =
+    values.suite === 'all' ? Object.keys(SUITES).filter((name) => !ON_DEMAND.has(name)) : [values.suite];
   if (!suites.every((name) => SUITES[name])) {
     throw new Error(
       `--suite must be one of ${[...Object.keys(SUITES), 'all'].join(', ')}, not ${values.suite}`,

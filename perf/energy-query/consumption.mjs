@@ -38,7 +38,7 @@ const TOTAL_SQL =
   'SELECT sum(wh)::text AS wh FROM consumption_daily WHERE meter_id = $1 AND bucket_start >= $2 AND bucket_start < $3';
 
 /** Registers a meter and records SEED_DAYS of 15-minute readings, 1000 per call. */
-async function seed(url, accessToken, serial) {
+export async function seed(url, accessToken, serial) {
   const meter = await registerMeter(url, accessToken, serial);
   const end = Math.floor(Date.now() / INTERVAL_MS) * INTERVAL_MS;
   const count = SEED_DAYS * (DAY_MS / INTERVAL_MS);
@@ -59,6 +59,20 @@ async function seed(url, accessToken, serial) {
   const started = Date.now();
   await waitForToken(url, accessToken, meter.id, token);
   return { meterId: meter.id, readings: count, accepted, end, projectionWaitMs: Date.now() - started };
+}
+
+/**
+ * A consumption request for a seeded meter's last RANGE_DAYS whole UTC days, with `from` moved
+ * `shiftMs` later: the service rounds `from` to the start of its day, so the page is the same but
+ * the cache key is new (used for distinct requests by the gateway-engines suite).
+ */
+export function consumptionBody(seeded, shiftMs = 0) {
+  const to = new Date(Math.floor(seeded.end / DAY_MS) * DAY_MS);
+  const from = new Date(to.getTime() - RANGE_DAYS * DAY_MS + shiftMs);
+  return JSON.stringify({
+    query: CONSUMPTION_QUERY,
+    variables: { m: seeded.meterId, from: from.toISOString(), to: to.toISOString() },
+  });
 }
 
 export default {

@@ -25,7 +25,7 @@ const ME = '{ me { id email displayName } }';
  * (limit 12), about 0.8 KB of text: enough for validation and planning to show, while the data
  * stays small (one meter, one day of readings).
  */
-const DASHBOARD = `query Dashboard($from: DateTime!, $to: DateTime!) {
+export const DASHBOARD = `query Dashboard($from: DateTime!, $to: DateTime!) {
   me { id email displayName roles createdAt }
   profile: me { userId: id contact: email name: displayName since: createdAt }
   myMeters {

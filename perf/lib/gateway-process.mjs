@@ -57,7 +57,7 @@ export function sparePort() {
  * `<SUBGRAPH>_URL` for every app, IDENTITY_JWKS_URL), so a subgraph added to APPS is found too.
  * An explicit `<NAME>_URL` in the harness's environment wins. Falls back to the dev ports.
  */
-async function stackEnv() {
+export async function stackEnv() {
   const profile = process.env.VOLTSTREAM_PROFILE || 'dev';
   const targets = await stackTargets();
   const infra = { REDIS_URL: targets.redis, DATABASE_URL: targets.primaryServer };
@@ -92,11 +92,11 @@ async function stackEnv() {
 /**
  * Starts a gateway and waits for its /health/ready. `env` is added on top of the stack's
  * environment and RAISED_LIMITS; `label` names it in progress, its log file and the CPU report
- * ("gateway (perf <label>)"). Stopped by the returned `stop()`, and on cleanup (also Ctrl-C)
+ * ("gateway (perf <label>)"); `nodeArgs` go to node before the script (e.g. `--cpu-prof`). Stopped by the returned `stop()`, and on cleanup (also Ctrl-C)
  * through `onCleanup`. Production mode (no introspection), like the e2e test, unless `env`
  * says otherwise.
  */
-export async function startGateway({ label, env = {}, onCleanup, readyTimeoutMs = 60_000 }) {
+export async function startGateway({ label, env = {}, nodeArgs = [], onCleanup, readyTimeoutMs = 60_000 }) {
   if (!existsSync(GATEWAY_MAIN)) {
     throw new Error(`${GATEWAY_MAIN} does not exist: run \`npm run build\` first`);
   }
@@ -112,7 +112,7 @@ export async function startGateway({ label, env = {}, onCleanup, readyTimeoutMs 
   };
   const logFile = join(tmpdir(), `perf-gateway-${label}-${process.pid}.log`);
   const log = openSync(logFile, 'w');
-  const child = spawn(process.execPath, ['--enable-source-maps', GATEWAY_MAIN], {
+  const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, GATEWAY_MAIN], {
     cwd: repoRoot,
     env: childEnv,
     stdio: ['ignore', log, log],
