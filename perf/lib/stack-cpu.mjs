@@ -23,7 +23,7 @@ const readPid = (file) => {
 };
 
 /** utime+stime, cutime+cstime (reaped children) and the parent of `pid` or thread `pid/task/tid`. */
-function readStat(path) {
+export function readStat(path) {
   try {
     const text = readFileSync(`/proc/${path}/stat`, 'utf8');
     const close = text.lastIndexOf(')');
