@@ -13,6 +13,8 @@ import { formatNumber, judge, progress, timings, validateBudgets } from './lib/r
 import { redact, stackTargets } from './lib/targets.mjs';
 
 const SUITES = {
+  // The stack's own CPU with no traffic at all (first, before other suites leave work behind).
+  idle: () => import('./idle/idle.mjs'),
   'energy-query': () => import('./energy-query/consumption.mjs'),
   // Ingestion is energy-command's suite: readings accepted through the gateway and carried to
   // the replica by the relay and projector.
@@ -44,6 +46,7 @@ const ON_DEMAND = new Set(['gateway-engines']);
 const USAGE = `usage: npm run perf -- [options]
   --quick              short warm-ups and runs: about 2 minutes per suite
   --suite NAME         energy-query | energy-command | identity | gateway | all (default: all)
+                       | idle (no traffic: the stack's own CPU, about 1 minute, 2.5 full)
                        | billing-command | billing-query (billing-command seeds 10,000 accounts,
                        1,000 with --quick, and takes several minutes more)
                        | feeds-query | feeds-command (feeds-query seeds 1,000,000 activities through

@@ -4,6 +4,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { readStat as procStat } from './stack-cpu.mjs';
+import { repoRoot } from './paths.mjs';
 import { profileDir } from './targets.mjs';
 
 const CLOCK_TICKS = 100; // USER_HZ on every mainstream Linux build (`getconf CLK_TCK`)
@@ -27,16 +29,10 @@ function stackPids() {
   };
 }
 
+/** `{ comm, ppid, ticks }` of a process: its own CPU time (utime + stime) in clock ticks. */
 function readStat(pid) {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const close = text.lastIndexOf(')');
-    const comm = text.slice(text.indexOf('(') + 1, close);
-    const fields = text.slice(close + 2).split(' ');
-    return { comm, ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
-  } catch {
-    return null;
-  }
+  const stat = procStat(pid);
+  return stat && { comm: stat.comm, ppid: stat.ppid, ticks: stat.own };
 }
 
 function cmdline(pid) {
@@ -57,6 +53,9 @@ function totalCpu() {
   return { total, idle, steal: values[7] ?? 0, cpus };
 }
 
+const escaped = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const THIS_CLONES_SERVICE = new RegExp(`${escaped(repoRoot)}/dist/apps/([\\w-]+)/src/main\\.js`);
+
 /** Processes the harness started itself (e.g. a spawned gateway), by pid: their own CPU group. */
 const namedProcesses = new Map();
 export function nameProcess(pid, group) {
@@ -75,7 +74,8 @@ export class CpuSampler {
     if (namedProcesses.has(pid)) return namedProcesses.get(pid);
     if (this.groups.has(pid)) return this.groups.get(pid);
     let group = 'other';
-    const app = cmdline(pid).match(/dist\/apps\/([\w-]+)\/src\/main\.js/);
+    // Only this clone's services: other clones' stacks on the machine are "other".
+    const app = cmdline(pid).match(THIS_CLONES_SERVICE);
     const { postmasterPrimary, postmasterReplica, redis, kafka } = this.pids;
     if (pid === process.pid) group = 'perf harness';
     else if (app) group = app[1];

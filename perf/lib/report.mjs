@@ -73,13 +73,15 @@ export function markdown(report) {
   for (const section of report.sections ?? []) lines.push('', `## ${section.title}`, '', ...section.lines);
   lines.push('', '## Scenarios', '');
   for (const r of report.results) lines.push(`- **${r.scenario}**: ${r.description}`);
-  lines.push('', '## Where the CPU went (% of one core, averaged over the measured run)', '');
-  lines.push(
-    '"other" is every process that is not part of this stack (e.g. a test run of another profile).',
-    '',
-  );
-  for (const r of report.results) {
-    if (!r.cpu) continue;
+  const sampled = report.results.filter((r) => r.cpu);
+  if (sampled.length) {
+    lines.push('', '## Where the CPU went (% of one core, averaged over the measured run)', '');
+    lines.push(
+      '"other" is every process that is not part of this stack (e.g. a test run of another profile).',
+      '',
+    );
+  }
+  for (const r of sampled) {
     const groups = Object.entries(r.cpu.groups)
       .map(([group, pct]) => `${group} ${pct}%`)
       .join(', ');

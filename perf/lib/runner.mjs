@@ -337,6 +337,7 @@ const BUDGET_CHECKS = {
   maxLagP50Ms: { read: (r) => r.metrics.lagMs?.p50, label: 'lag p50 ms' },
   maxLagP99Ms: { read: (r) => r.metrics.lagMs?.p99, label: 'lag p99 ms' },
   maxErrors: { read: (r) => r.errors.total, label: 'errors' },
+  maxCpuPct: { read: (r) => r.metrics.cpuPct, label: '% of one core' },
 };
 
 /** Throws on a budget key the runner does not know, so a typo cannot pass silently. */

@@ -50,6 +50,8 @@ export async function startInstance(
         IDENTITY_JWKS_URL: `${settings.serviceBaseUrl('identity')}/.well-known/jwks.json`,
         PROJECTION_STALL_THRESHOLD_MS: '3000',
         PROJECTION_LOCK_TIMEOUT_MS: '1000',
+        // As the test stack (scripts/lib/apps.mjs): retries of a stalled partition in seconds.
+        KAFKA_FETCH_WAIT_MS: '200',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -14,7 +14,10 @@ export interface SettlementConfig {
   settleDelayMs: number;
   /** The same for the "slow settlement" test amounts (ending in 09). */
   slowSettleDelayMs: number;
-  /** How often the workers look for due charges and deliveries. */
+  /**
+   * How often the workers look for due charges and deliveries nobody announced (after a
+   * restart); work this process creates wakes them when it falls due.
+   */
   pollIntervalMs: number;
 }
 
@@ -45,7 +48,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PaymentSandbox
     settlement: {
       settleDelayMs: reader.int('SETTLE_DELAY_MS', 200, { min: 0, max: 3_600_000 }),
       slowSettleDelayMs: reader.int('SLOW_SETTLE_DELAY_MS', 10_000, { min: 0, max: 3_600_000 }),
-      pollIntervalMs: reader.int('SANDBOX_POLL_INTERVAL_MS', 100, { min: 10, max: 60_000 }),
+      pollIntervalMs: reader.int('SANDBOX_POLL_INTERVAL_MS', 2000, { min: 10, max: 60_000 }),
     },
     webhooks: {
       secret,

@@ -42,8 +42,6 @@ export class PaymentSandboxRuntime implements Stoppable {
       migrations: [Charges1767225600000],
     });
     reportPoolUsage(this.metrics, { primary: this.db });
-    this.createCharge = new CreateChargeHandler(this.db, config.settlement);
-
     const registers = [this.metrics.registry];
     const settled = new Counter({
       name: 'payment_sandbox_charges_settled_total',
@@ -57,17 +55,26 @@ export class PaymentSandboxRuntime implements Stoppable {
       labelNames: ['result'],
       registers,
     });
+    // The workers run when the work they do falls due (a charge's settlement, a webhook and its
+    // retries), told so by who made the work; the poll interval is only their safety net.
     const { pollIntervalMs } = config.settlement;
-    const settler = new ChargeSettler(this.db, (status) => settled.inc({ status }));
-    const dispatcher = new WebhookDispatcher(this.db, config.webhooks, (result) =>
-      deliveries.inc({ result }),
-    );
+    const settler = new ChargeSettler(this.db, (status) => {
+      settled.inc({ status });
+      this.dispatcher.wakeIn(0);
+    });
+    const dispatcher = new WebhookDispatcher(this.db, config.webhooks, (result, retryInMs) => {
+      deliveries.inc({ result });
+      if (retryInMs !== undefined) this.dispatcher.wakeIn(retryInMs);
+    });
     this.settler = new PollingLoop('settlement', () => settler.settleDue(), pollIntervalMs, logger);
     this.dispatcher = new PollingLoop(
       'webhook delivery',
       () => dispatcher.deliverDue(),
       pollIntervalMs,
       logger,
+    );
+    this.createCharge = new CreateChargeHandler(this.db, config.settlement, (settleInMs) =>
+      this.settler.wakeIn(settleInMs),
     );
 
     this.readiness.add({

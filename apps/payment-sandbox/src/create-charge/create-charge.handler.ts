@@ -20,16 +20,22 @@ export class CreateChargeHandler {
   constructor(
     private readonly db: DataSource,
     private readonly settlement: SettlementConfig,
+    /** A new charge settles in `settleInMs`: the settlement worker is told instead of polling. */
+    private readonly onCreated: (settleInMs: number) => void = () => undefined,
   ) {}
 
   async execute(idempotencyKey: string, input: CreateChargeInput): Promise<CreateChargeResult> {
     const requestFingerprint = fingerprintOf(input);
+    const settleInMs = settleDelayFor(input.amountMinor, this.settlement);
     const created = await chargeStore.insert(
       this.db,
       { id: newId('ch'), idempotencyKey, requestFingerprint, ...input },
-      settleDelayFor(input.amountMinor, this.settlement),
+      settleInMs,
     );
-    if (created) return { charge: created, replayed: false };
+    if (created) {
+      this.onCreated(settleInMs);
+      return { charge: created, replayed: false };
+    }
 
     const existing = await chargeStore.byIdempotencyKey(this.db, idempotencyKey);
     if (!existing) throw new Error(`idempotency key conflicted but no charge holds it: ${idempotencyKey}`);

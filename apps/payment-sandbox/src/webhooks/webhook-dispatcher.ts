@@ -17,7 +17,8 @@ export class WebhookDispatcher {
   constructor(
     private readonly db: DataSource,
     private readonly config: WebhookConfig,
-    private readonly onResult: (result: DeliveryResult) => void = () => undefined,
+    /** `retryInMs`: when a failed delivery is tried again. */
+    private readonly onResult: (result: DeliveryResult, retryInMs?: number) => void = () => undefined,
   ) {}
 
   /** Attempts one batch of due deliveries concurrently; returns how many it attempted. */
@@ -54,14 +55,16 @@ export class WebhookDispatcher {
     } catch (error) {
       failure = { httpStatus: null, error: describe(error) };
     }
+    const retryInMs = retryDelayMs(delivery.attempts, this.config);
     const state = await deliveryStore.markFailed(
       this.db,
       delivery.eventId,
       failure,
-      retryDelayMs(delivery.attempts, this.config),
+      retryInMs,
       this.config.retryForSeconds,
     );
-    this.onResult(state === 'abandoned' ? 'abandoned' : 'failed');
+    if (state === 'abandoned') this.onResult('abandoned');
+    else this.onResult('failed', retryInMs);
   }
 }
 

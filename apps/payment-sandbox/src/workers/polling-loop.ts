@@ -4,12 +4,21 @@ import { JsonLogger } from '@voltstream/platform';
  * Runs `tick` again at once while it finds work, every `intervalMs` while it does not, and backs
  * off when it fails (the database is away). The rows it works on carry the state, so a
  * restarted process simply picks up where the last one stopped.
+ *
+ * Work this process creates itself (a charge due in 200 ms, a webhook to retry in 2 s) is
+ * announced with `wakeIn`, so the loop runs when it falls due instead of polling for it, and
+ * `intervalMs` is only the safety net for work nobody announced (a restart, another instance).
  */
 export class PollingLoop {
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private lastError: string | undefined;
+  /** When the sleeping loop wakes (epoch ms), and the timer that wakes it. */
+  private wakeAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** Due times announced (epoch ms) that no tick has covered yet. */
+  private announced: number[] = [];
 
   constructor(
     private readonly name: string,
@@ -30,6 +39,13 @@ export class PollingLoop {
     await this.loop;
   }
 
+  /** Work falls due in `ms`: run then at the latest (no-op if the loop wakes earlier anyway). */
+  wakeIn(ms: number): void {
+    const at = Date.now() + Math.max(0, ms);
+    this.announced.push(at);
+    if (this.wake && at < this.wakeAt) this.schedule(at);
+  }
+
   status(): { running: boolean; lastError?: string } {
     return { running: this.running, ...(this.lastError ? { lastError: this.lastError } : {}) };
   }
@@ -38,10 +54,13 @@ export class PollingLoop {
     let failures = 0;
     while (this.running) {
       try {
+        const startedAt = Date.now();
         const handled = await this.tick();
         failures = 0;
         this.lastError = undefined;
-        if (handled === 0) await this.sleep(this.intervalMs);
+        // What was due before this tick looked, it found; the rest is still to come.
+        this.announced = this.announced.filter((at) => at > startedAt);
+        if (handled === 0) await this.sleep(Math.min(this.intervalMs, this.untilAnnounced()));
       } catch (error) {
         failures += 1;
         this.lastError = String(error);
@@ -52,13 +71,24 @@ export class PollingLoop {
     }
   }
 
+  private untilAnnounced(): number {
+    return this.announced.reduce((soonest, at) => Math.min(soonest, at), Infinity) - Date.now();
+  }
+
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
       this.wake = () => {
-        clearTimeout(timer);
+        clearTimeout(this.timer);
+        this.wake = undefined;
         resolve();
       };
+      this.schedule(Date.now() + ms);
     });
+  }
+
+  private schedule(at: number): void {
+    clearTimeout(this.timer);
+    this.wakeAt = at;
+    this.timer = setTimeout(() => this.wake?.(), Math.max(0, at - Date.now()));
   }
 }

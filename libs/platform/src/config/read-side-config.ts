@@ -35,6 +35,6 @@ export function readReadSideConfig(
     kafka: readKafkaConfig(reader, defaults.serviceName),
     redis: readRedisConfig(reader),
     consistencyWaitMs: reader.int('CONSISTENCY_WAIT_MS', 5000, { min: 0, max: 60_000 }),
-    replicaCheckIntervalMs: reader.int('REPLICA_CHECK_INTERVAL_MS', 500, { min: 50 }),
+    replicaCheckIntervalMs: reader.int('REPLICA_CHECK_INTERVAL_MS', 2000, { min: 50 }),
   };
 }

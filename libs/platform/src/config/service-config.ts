@@ -72,6 +72,16 @@ export interface TopicSettings {
   retentionMs: number;
 }
 
+/**
+ * How long the broker holds a fetch that finds no new message. It answers as soon as a message
+ * arrives (minBytes 1), so this costs no projection lag; what it sets is how often an idle
+ * consumer asks: at 100 ms the nine consumers of the stack sent 90 fetches a second between
+ * them, a tenth of a core of Node and Kafka doing nothing. kafkajs heartbeats between fetches,
+ * so the wait also bounds the heartbeat period (2 s: five chances per 10 s session), how late a
+ * member notices a rebalance, and how late a partition resumed after a stall is fetched again.
+ */
+export const DEFAULT_FETCH_WAIT_MS = 2000;
+
 export interface ConsumerSettings {
   /** A partition stalled on transient errors for longer than this turns readiness red. */
   stallThresholdMs: number;
@@ -79,6 +89,8 @@ export interface ConsumerSettings {
   lockTimeoutMs: number;
   retryInitialMs: number;
   retryMaxMs: number;
+  /** How long the broker holds a fetch that finds nothing new (it answers at once when data arrives). */
+  fetchWaitMs: number;
 }
 
 export function readKafkaConfig(reader: EnvReader, clientId: string): KafkaConfig {
@@ -97,6 +109,7 @@ export function readKafkaConfig(reader: EnvReader, clientId: string): KafkaConfi
       lockTimeoutMs: reader.int('PROJECTION_LOCK_TIMEOUT_MS', 5000, { min: 0 }),
       retryInitialMs: reader.int('PROJECTION_RETRY_INITIAL_MS', 200, { min: 1 }),
       retryMaxMs: reader.int('PROJECTION_RETRY_MAX_MS', 30_000, { min: 1 }),
+      fetchWaitMs: reader.int('KAFKA_FETCH_WAIT_MS', DEFAULT_FETCH_WAIT_MS, { min: 10, max: 5000 }),
     },
   };
 }

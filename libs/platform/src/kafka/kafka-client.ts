@@ -1,12 +1,14 @@
 import { Kafka, logLevel, LogEntry } from 'kafkajs';
 import { KafkaConfig, TopicSettings } from '../config/service-config';
 import { JsonLogger } from '../logging/json-logger';
+import { applyKafkajsIdleFix } from './kafkajs-idle-fix';
 
 /**
  * The only place that builds a kafkajs client: kafkajs is unmaintained (kafkajs#1603), so it
  * stays behind EventPublisher and ProjectionRunner where another client could replace it.
  */
 export function createKafka(config: KafkaConfig, logger: JsonLogger): Kafka {
+  applyKafkajsIdleFix();
   return new Kafka({
     clientId: config.clientId,
     brokers: config.brokers,

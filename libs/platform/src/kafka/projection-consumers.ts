@@ -107,6 +107,7 @@ export class ProjectionConsumers implements DeadLetterSource {
       onLag: (partition, lag) =>
         metrics.consumerLag.set({ projection: name, partition: String(partition) }, lag),
       lockTimeoutMs: settings?.lockTimeoutMs,
+      fetchWaitMs: settings?.fetchWaitMs,
       retry: settings && { initialMs: settings.retryInitialMs, maxMs: settings.retryMaxMs },
       onRetry: ({ kind, reason }) => metrics.projectionRetries.inc({ projection: name, kind, reason }),
       onDeadLettered: ({ reason }) => metrics.deadLettered.inc({ projection: name, reason }),

@@ -1,6 +1,7 @@
 import { deadLetterTopic, EventEnvelope, parseEnvelope } from '@voltstream/contracts';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { DataSource } from 'typeorm';
+import { DEFAULT_FETCH_WAIT_MS } from '../config/service-config';
 import { Queryable } from '../database/read-router';
 import { JsonLogger } from '../logging/json-logger';
 import {
@@ -61,6 +62,8 @@ export interface ProjectionRunnerOptions<T> {
   retry?: RetryPolicy;
   /** `lock_timeout` of the projection's transactions (0: none, statement_timeout only). */
   lockTimeoutMs?: number;
+  /** The broker's long-poll wait for an empty fetch (DEFAULT_FETCH_WAIT_MS). */
+  fetchWaitMs?: number;
   partitionsConsumedConcurrently?: number;
   onApplied?: (events: readonly ConsumedEvent[]) => void;
   onLag?: (partition: number, lag: number) => void;
@@ -122,8 +125,7 @@ export class ProjectionRunner<T> {
       groupId,
       sessionTimeout: SESSION_TIMEOUT_MS,
       heartbeatInterval: 1000,
-      // kafkajs waits up to 5 s for data by default; projection lag would start there.
-      maxWaitTimeInMs: 100,
+      maxWaitTimeInMs: this.options.fetchWaitMs ?? DEFAULT_FETCH_WAIT_MS,
       maxBytes: 16 * 1024 * 1024,
       allowAutoTopicCreation: false,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5000 },

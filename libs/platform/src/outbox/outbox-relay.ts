@@ -10,8 +10,14 @@ export interface OutboxRelayOptions {
   publisher: EventPublisher;
   logger: JsonLogger;
   batchSize?: number;
-  /** Safety net: look for rows this often even without a NOTIFY. */
+  /**
+   * Safety net: the leader looks for rows this often even without a NOTIFY (default 5 s). Every
+   * outbox write notifies on commit, and a relay that (re)connects drains first, so this only
+   * matters for a notification lost with the connection that carried it.
+   */
   pollIntervalMs?: number;
+  /** How often an instance that does not lead tries to take over (default 5 s). */
+  standbyRetryMs?: number;
   /** Sent rows are kept this long for inspection, then deleted. */
   retentionMs?: number;
   onBacklog?: (unsent: number) => void;
@@ -62,7 +68,7 @@ export class OutboxRelay {
       try {
         await this.connect();
         if (!(await this.tryLead())) {
-          await this.sleep(this.pollIntervalMs() * 5);
+          await this.sleep(this.options.standbyRetryMs ?? 5000);
           continue;
         }
         const sent = await this.drainOnce();
@@ -154,7 +160,7 @@ export class OutboxRelay {
   }
 
   private pollIntervalMs(): number {
-    return this.options.pollIntervalMs ?? 1000;
+    return this.options.pollIntervalMs ?? 5000;
   }
 
   private sleep(ms: number): Promise<void> {
