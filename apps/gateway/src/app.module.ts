@@ -3,7 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { errorFormatter, ObservabilityModule, stopOnShutdown } from '@voltstream/platform';
 import { GraphQLError } from 'graphql';
-import { subgraphUrl } from './config';
+import { GRAPHQL_PATH, subgraphUrl } from './config';
 import { ForwardingDataSource } from './forwarded-headers';
 import { httpFetcher } from './http-fetcher';
 import { GatewayContext } from './limits/gateway-context';
@@ -35,13 +35,15 @@ export class AppModule {
         GraphQLModule.forRoot<ApolloGatewayDriverConfig>({
           driver: ApolloGatewayDriver,
           server: {
-            path: '/graphql',
+            path: GRAPHQL_PATH,
+            // Nest's own IDEs load from a CDN; development mode serves ours (runtime.ide) instead.
             playground: false,
             plugins: [
               rateLimitPlugin(runtime.rateLimiter, logger),
               ...runtime.persistedQueries.plugins,
               operationLimitsPlugin(config.limits),
               loginThrottlePlugin(runtime.loginThrottle),
+              ...(runtime.ide ? [runtime.ide.plugin] : []),
             ],
             persistedQueries: runtime.persistedQueries.option,
             introspection: config.mode === 'development',

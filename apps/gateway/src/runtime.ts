@@ -8,7 +8,8 @@ import {
 } from '@voltstream/platform';
 import Redis from 'ioredis';
 import { Server } from 'node:http';
-import { GatewayConfig } from './config';
+import { GatewayConfig, GRAPHQL_PATH } from './config';
+import { GraphqlIde, graphqlIde } from './graphql-ide/graphql-ide';
 import { LoginThrottle } from './limits/login-throttle';
 import { RateLimiter } from './limits/rate-limiter';
 import { persistedQueries, PersistedQuerySetup } from './persisted-queries/persisted-queries';
@@ -17,7 +18,7 @@ import { RedisChannels } from './subscriptions/redis-channels';
 import { subscriptionSchema } from './subscriptions/subscription-schema';
 import { serveSubscriptions } from './subscriptions/subscription-server';
 
-/** What the gateway runs beside Apollo: probes, metrics and the graphql-ws subscriptions. */
+/** What the gateway runs beside Apollo: probes, metrics, the graphql-ws subscriptions and the IDE. */
 export class GatewayRuntime implements Stoppable {
   readonly readiness = new Readiness();
   readonly metrics: ServiceMetrics;
@@ -25,6 +26,8 @@ export class GatewayRuntime implements Stoppable {
   readonly loginThrottle: LoginThrottle;
   readonly rateLimiter: RateLimiter;
   readonly persistedQueries: PersistedQuerySetup;
+  /** Development mode only: production serves no IDE, like it answers no introspection. */
+  readonly ide: GraphqlIde | undefined;
   /** Rate limits, the login throttle and persisted queries: fails fast, never queues. */
   private readonly redis: Redis;
   private readonly channels: RedisChannels;
@@ -53,6 +56,7 @@ export class GatewayRuntime implements Stoppable {
       check: async () => ({ up: limiterConnected, details: { redis: this.redis.status } }),
     });
     this.persistedQueries = persistedQueries(config.persistedQueries, this.redis);
+    this.ide = config.mode === 'development' ? graphqlIde(GRAPHQL_PATH, logger) : undefined;
     // A subscriber waits for Redis to come back rather than failing fast like a cache does.
     const subscriber = new Redis(config.redis.url, {
       connectionName: 'gateway:subscriptions',
