@@ -7,6 +7,8 @@
   const h = React.createElement;
   const { useEditorContext } = GraphiQL.React;
 
+  // The IDE's other files sit beside this script.
+  const assetsBase = document.currentScript.src;
   const endpoint = new URL(document.body.dataset.graphqlPath || '/graphql', window.location.href);
   const socket = new URL(endpoint);
   socket.protocol = endpoint.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -124,15 +126,31 @@
     content: SignInPanel,
   };
 
-  ReactDOM.createRoot(document.getElementById('graphiql')).render(
-    h(GraphiQL, {
-      fetcher: tokenAwareFetcher(),
-      plugins: [signIn],
-      visiblePlugin: signIn,
-      defaultEditorToolsVisibility: 'headers',
-      isHeadersEditorEnabled: true,
-      // The token stays out of localStorage: a new page asks for a new sign-in.
-      shouldPersistHeaders: false,
-    }),
-  );
+  /**
+   * The API schema the build composed: GraphiQL's own introspection query is deeper than the
+   * gateway's depth limit, which the IDE does not get to lift. Without it, GraphiQL introspects.
+   */
+  async function composedSchema() {
+    try {
+      const response = await fetch(new URL('schema.graphql', assetsBase));
+      return response.ok ? GraphiQL.GraphQL.buildSchema(await response.text()) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  const render = (schema) =>
+    ReactDOM.createRoot(document.getElementById('graphiql')).render(
+      h(GraphiQL, {
+        schema,
+        fetcher: tokenAwareFetcher(),
+        plugins: [signIn],
+        visiblePlugin: signIn,
+        defaultEditorToolsVisibility: 'headers',
+        isHeadersEditorEnabled: true,
+        // The token stays out of localStorage: a new page asks for a new sign-in.
+        shouldPersistHeaders: false,
+      }),
+    );
+  void composedSchema().then(render);
 })();

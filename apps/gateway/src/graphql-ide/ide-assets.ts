@@ -19,7 +19,11 @@ export type IdeAssets = ReadonlyMap<string, string>;
  * not installed, as in the production image, which installs no devDependencies.
  */
 export function findIdeAssets(): IdeAssets | undefined {
-  const assets = new Map<string, string>([['graphql-ide.js', join(__dirname, 'graphql-ide.browser.js')]]);
+  const assets = new Map<string, string>([
+    ['graphql-ide.js', join(__dirname, 'graphql-ide.browser.js')],
+    // Composed by the build (scripts/compose-supergraph.mjs) beside the supergraph.
+    ['schema.graphql', join(__dirname, '..', 'api-schema.graphql')],
+  ]);
   try {
     for (const [name, [pkg, file]] of Object.entries(PACKAGED)) {
       // React's `exports` hide its UMD builds from require.resolve; its package.json is exported.
