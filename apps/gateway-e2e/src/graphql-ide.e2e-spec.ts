@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { dataOf, graphql } from '@voltstream/testing';
+import { dataOf, eventually, graphql } from '@voltstream/testing';
 import { Page } from 'playwright-core';
-import { settings } from './energy-api';
+import { quarterHourReadings, readConsumption, recordReadings, registerMeter, settings } from './energy-api';
 import { startGateway } from './gateway-process';
 import { IdeBrowser, openBrowser } from './ide-browser';
+import { openSubscriptions } from './subscription-client';
 
 const queryEditor = (page: Page) => page.locator('.graphiql-query-editor .CodeMirror');
 const headersEditor = (page: Page) =>
@@ -32,6 +33,37 @@ async function resultShowing(page: Page, expected: string): Promise<string> {
     .catch(() => undefined);
   return result.innerText();
 }
+
+interface TestUser {
+  email: string;
+  password: string;
+  /** From `register`; the IDE signs in for a token of its own. */
+  token: string;
+}
+
+async function registeredUser(): Promise<TestUser> {
+  const email = `ide-${randomBytes(6).toString('hex')}@example.com`;
+  const password = 'a passphrase for the IDE test';
+  const registered = dataOf(
+    await graphql<{ register: { accessToken: string } }>(
+      settings.gatewayUrl,
+      'mutation($input: RegisterInput!) { register(input: $input) { accessToken } }',
+      { input: { email, password, displayName: 'IDE user' } },
+    ),
+  );
+  return { email, password, token: registered.register.accessToken };
+}
+
+/** Fills in the IDE's sign-in panel and waits for it to say it is done. */
+async function signIn(page: Page, user: TestUser): Promise<void> {
+  const form = page.getByRole('form', { name: 'Sign in' });
+  await form.getByLabel('Email').fill(user.email);
+  await form.getByLabel('Password').fill(user.password);
+  await form.getByRole('button', { name: 'Sign in' }).click();
+  await form.getByText(`Signed in as ${user.email}`).waitFor({ timeout: 20_000 });
+}
+
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 async function openIde(page: Page, url: string): Promise<void> {
   await page.goto(url);
@@ -63,24 +95,10 @@ describe('the GraphQL IDE of a development-mode gateway', () => {
   });
 
   it('signs in through its form, puts the bearer token into the headers, and runs { me } as that user', async () => {
-    const email = `ide-${randomBytes(6).toString('hex')}@example.com`;
-    const password = 'a passphrase for the IDE test';
-    dataOf(
-      await graphql(
-        settings.gatewayUrl,
-        'mutation($input: RegisterInput!) { register(input: $input) { accessToken } }',
-        {
-          input: { email, password, displayName: 'IDE user' },
-        },
-      ),
-    );
+    const user = await registeredUser();
     const { page } = browser;
     await openIde(page, settings.gatewayUrl);
-    const form = page.getByRole('form', { name: 'Sign in' });
-    await form.getByLabel('Email').fill(email);
-    await form.getByLabel('Password').fill(password);
-    await form.getByRole('button', { name: 'Sign in' }).click();
-    await form.getByText(`Signed in as ${email}`).waitFor({ timeout: 20_000 });
+    await signIn(page, user);
 
     const headers = await headersEditor(page).innerText();
     const token = /"authorization": "Bearer ([\w.-]+)"/.exec(headers)?.[1];
@@ -88,10 +106,35 @@ describe('the GraphQL IDE of a development-mode gateway', () => {
     const me = dataOf(
       await graphql<{ me: { email: string } }>(settings.gatewayUrl, '{ me { email } }', {}, { token }),
     );
-    assert.equal(me.me.email, email, 'the token is the signed-in user’s');
+    assert.equal(me.me.email, user.email, 'the token is the signed-in user’s');
 
     await runInIde(page, '{ me { email } }');
-    assert.match(await resultShowing(page, email), new RegExp(`"email": "${email.replace(/\./g, '\\.')}"`));
+    assert.match(await resultShowing(page, user.email), new RegExp(`"email": "${escaped(user.email)}"`));
+  });
+
+  it('runs a subscription over graphql-ws with the signed-in token and shows a new reading', async () => {
+    const user = await registeredUser();
+    const meter = await registerMeter(user.token);
+    // The owner check on subscribe reads the meter from the read side.
+    await readConsumption(user.token, meter.id, {
+      from: '2026-11-01T00:00:00Z',
+      to: '2026-11-02T00:00:00Z',
+      granularity: 'DAY',
+      consistency: meter.consistencyToken,
+    });
+    const { page } = browser;
+    await openIde(page, settings.gatewayUrl);
+    await signIn(page, user);
+    const before = await openSubscriptions();
+    await runInIde(page, `subscription { meterReadings(meterId: "${meter.id}") { at kwh } }`);
+    await eventually(
+      async () => ((await openSubscriptions()) > before ? true : undefined),
+      15_000,
+      'the IDE’s subscription to open',
+    );
+    const [reading] = quarterHourReadings('2026-11-20T09:00:00Z', 1, 7);
+    dataOf(await recordReadings(user.token, meter.id, [reading]));
+    assert.match(await resultShowing(page, reading.at), new RegExp(`"at": "${escaped(reading.at)}"`));
   });
 });
 

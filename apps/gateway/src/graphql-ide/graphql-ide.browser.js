@@ -18,26 +18,27 @@
 }`;
 
   /**
-   * Browsers cannot set headers on a WebSocket: subscriptions carry the headers editor's
-   * authorization in graphql-ws's connection parameters instead (a new client when it changes).
+   * Subscriptions go over graphql-ws on the same path. Browsers cannot set headers on a
+   * WebSocket: GraphiQL's fetcher sends the headers editor's values as the connection's
+   * parameters, where the gateway reads `authorization`.
    */
-  function tokenAwareFetcher() {
-    let current = { authorization: undefined, fetcher: undefined };
-    return (params, options) => {
-      const headers = (options && options.headers) || {};
-      const authorization = headers.authorization || headers.Authorization;
-      if (!current.fetcher || current.authorization !== authorization) {
-        current = {
-          authorization,
-          fetcher: GraphiQL.createFetcher({
-            url: endpoint.href,
-            subscriptionUrl: socket.href,
-            wsConnectionParams: authorization ? { authorization } : {},
-          }),
-        };
-      }
-      return current.fetcher(params, options);
-    };
+  function fetcher() {
+    const graphiqlFetcher = GraphiQL.createFetcher({ url: endpoint.href, subscriptionUrl: socket.href });
+    return (params, options) => graphiqlFetcher(params, { ...options, documentAST: documentOf(params) });
+  }
+
+  /**
+   * The fetcher sends a subscription over graphql-ws only when the parsed document it gets says
+   * so, and GraphiQL's is parsed a moment after a keystroke: run right after typing, it can still
+   * be the previous operation's, and a subscription would go out as an HTTP POST, which the
+   * gateway cannot subscribe. The text being sent decides.
+   */
+  function documentOf(params) {
+    try {
+      return GraphiQL.GraphQL.parse(params.query);
+    } catch {
+      return undefined; // the server answers with the syntax error
+    }
   }
 
   async function login(email, password) {
@@ -143,7 +144,7 @@
     ReactDOM.createRoot(document.getElementById('graphiql')).render(
       h(GraphiQL, {
         schema,
-        fetcher: tokenAwareFetcher(),
+        fetcher: fetcher(),
         plugins: [signIn],
         visiblePlugin: signIn,
         defaultEditorToolsVisibility: 'headers',
