@@ -102,6 +102,22 @@ export default tseslint.config(
     },
   },
   {
+    // Served to a browser as it is (the gateway's GraphQL IDE): a classic script, no Node globals.
+    files: ['**/*.browser.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        fetch: 'readonly',
+        FormData: 'readonly',
+        URL: 'readonly',
+        process: 'off',
+        Buffer: 'off',
+      },
+    },
+  },
+  {
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
     // node:test's describe/it return promises the runner awaits itself.
     rules: {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds every app and lib into dist/: TypeScript (with decorator metadata, which Nest needs),
-// path aliases rewritten to relative requires, the subgraphs' SDL (and the SDL libs share) copied beside their code,
-// and the supergraph composed.
+// path aliases rewritten to relative requires, the subgraphs' SDL (and the SDL libs share) and the
+// gateway IDE's browser script copied beside their code, and the supergraph composed.
 import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { root, run } from './lib/run.mjs';
@@ -15,6 +15,8 @@ export async function build({ clean = false } = {}) {
   for (const file of [
     ...findFiles(join(root, 'apps'), '.graphql'),
     ...findFiles(join(root, 'libs'), '.graphql'),
+    // Scripts a browser loads as they are: tsc does not compile (or copy) JavaScript.
+    ...findFiles(join(root, 'apps'), '.browser.js'),
   ]) {
     cpSync(file, join(root, 'dist', relative(root, file)));
   }

@@ -28,6 +28,7 @@ async function main() {
   console.log(`
 Voltstream is ready.
   GraphQL:  ${gatewayUrl(profile)}   (register or login, then send  Authorization: Bearer <accessToken>)
+  IDE:      ${gatewayUrl(profile)}   (open it in a browser: GraphiQL, with a sign-in that fills in the token)
   Logs:     .data/${profile}/logs/
   Stop:     npm run stop`);
 }

@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 import { build } from './build.mjs';
 import { APPS, baseUrl, gatewayUrl, startApps, stopApps, waitUntilReady } from './lib/apps.mjs';
+import { ensureChromium } from './lib/chromium.mjs';
 import { ensureInstalled } from './lib/install.mjs';
 import { root, run } from './lib/run.mjs';
 
@@ -21,12 +22,15 @@ if (onlyIndex > 0 && !ONLY) {
   console.error('usage: npm test -- --only <part of a test file path>');
   process.exit(2);
 }
+const IDE_TEST = 'dist/apps/gateway-e2e/src/graphql-ide.e2e-spec.js';
 process.env.VOLTSTREAM_PROFILE = PROFILE;
 const totals = { passed: 0, failed: 0, skipped: 0, failures: [] };
 
 async function main() {
   const started = Date.now();
   await ensureInstalled();
+  // The GraphQL IDE's e2e test drives a real browser: installed once (apt-get), before anything starts.
+  if (!ONLY || IDE_TEST.includes(ONLY)) await ensureChromium();
   await build({ clean: !ONLY });
   // The boundary rule is skipped silently without a project graph: compute it first.
   await run('npx', ['nx', 'show', 'projects'], {

@@ -17,6 +17,13 @@ export const subscriptionClient = (token: string | undefined): Client =>
     retryAttempts: 0,
   });
 
+/** The test stack gateway's open subscriptions, from its /metrics. */
+export async function openSubscriptions(): Promise<number> {
+  const text = await (await fetch(`${settings.serviceBaseUrl('gateway')}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('graphql_subscriptions'));
+  return Number(line?.split(' ').at(-1) ?? 0);
+}
+
 /**
  * What a refused subscription answers, whichever way graphql-ws carries it: a document that
  * fails validation comes as an `error` message (the iterator throws the errors), a subscribe

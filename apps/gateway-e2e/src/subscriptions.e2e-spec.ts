@@ -2,25 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dataOf, eventually } from '@voltstream/testing';
 import { FormattedExecutionResult } from 'graphql';
-import {
-  newUser,
-  quarterHourReadings,
-  readConsumption,
-  recordReadings,
-  registerMeter,
-  settings,
-} from './energy-api';
-import { subscriptionClient, subscriptionRefusal } from './subscription-client';
+import { newUser, quarterHourReadings, readConsumption, recordReadings, registerMeter } from './energy-api';
+import { openSubscriptions, subscriptionClient, subscriptionRefusal } from './subscription-client';
 
 const SUBSCRIPTION = 'subscription($meterId: ID!) { meterReadings(meterId: $meterId) { at kwh } }';
 
 const clientFor = subscriptionClient;
-
-async function openSubscriptions(): Promise<number> {
-  const text = await (await fetch(`${settings.serviceBaseUrl('gateway')}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('graphql_subscriptions'));
-  return Number(line?.split(' ').at(-1) ?? 0);
-}
 
 type Next = FormattedExecutionResult<{ meterReadings: { at: string; kwh: number } }, unknown>;
 

@@ -3,7 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { errorFormatter, ObservabilityModule, stopOnShutdown } from '@voltstream/platform';
 import { GraphQLError } from 'graphql';
-import { subgraphUrl } from './config';
+import { GRAPHQL_PATH, subgraphUrl } from './config';
 import { ForwardingDataSource } from './forwarded-headers';
 import { httpFetcher } from './http-fetcher';
 import { GatewayContext } from './limits/gateway-context';
@@ -36,7 +36,8 @@ export class AppModule {
         GraphQLModule.forRoot<ApolloGatewayDriverConfig>({
           driver: ApolloGatewayDriver,
           server: {
-            path: '/graphql',
+            path: GRAPHQL_PATH,
+            // Nest's own IDEs load from a CDN; development mode serves ours (runtime.ide) instead.
             playground: false,
             plugins: [
               rateLimitPlugin(runtime.rateLimiter, logger),
@@ -45,6 +46,7 @@ export class AppModule {
               loginThrottlePlugin(runtime.loginThrottle),
               runtime.liveSchema.plugin(),
               subscriptionsOverWebSocketPlugin(),
+              ...(runtime.ide ? [runtime.ide.plugin] : []),
             ],
             persistedQueries: runtime.persistedQueries.option,
             introspection: config.mode === 'development',

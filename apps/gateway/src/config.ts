@@ -12,6 +12,9 @@ import { DEFAULT_LOGIN_LIMITS, LoginThrottleLimits } from './limits/login-thrott
 import { DEFAULT_LIMITS, OperationLimits } from './limits/operation-limits';
 import { DEFAULT_RATE_LIMITS, RateLimits } from './limits/rate-limiter';
 
+/** Queries, mutations, subscriptions (graphql-ws) and, in development mode, the IDE. */
+export const GRAPHQL_PATH = '/graphql';
+
 /**
  * `apq`: automatic persisted queries, shared by all instances through Redis; `safelist`: only
  * the operations of PERSISTED_QUERIES_MANIFEST run; `off`: full query text on every request.
@@ -22,7 +25,7 @@ export interface GatewayConfig {
   service: ServiceConfig;
   /** The supergraph composed at build time (scripts/compose-supergraph.mjs). */
   supergraphPath: string;
-  /** `development` turns on introspection; `production` turns it off. */
+  /** `development` turns on introspection and the GraphQL IDE; `production` turns both off. */
   mode: 'development' | 'production';
   redis: RedisConfig;
   auth: AuthConfig;

@@ -28,6 +28,7 @@ runService({
     useTrustedProxies(app, runtime.config.trustProxy);
     app.use(compression());
     serveInvoicePdfs(app, runtime.config, runtime.logger);
+    runtime.ide?.serveAssets(app);
   },
   afterListen: (runtime, httpServer, app) =>
     runtime.serveSubscriptions(httpServer as Server, apolloServerOf(app)),

@@ -8,7 +8,8 @@ import {
 } from '@voltstream/platform';
 import Redis from 'ioredis';
 import { Server } from 'node:http';
-import { GatewayConfig } from './config';
+import { GatewayConfig, GRAPHQL_PATH } from './config';
+import { GraphqlIde, graphqlIde } from './graphql-ide/graphql-ide';
 import { LoginThrottle } from './limits/login-throttle';
 import { RateLimiter } from './limits/rate-limiter';
 import { persistedQueries, PersistedQuerySetup } from './persisted-queries/persisted-queries';
@@ -20,7 +21,7 @@ import { serveSubscriptions } from './subscriptions/subscription-server';
 import { ApolloServer } from '@apollo/server';
 import { GatewayContext } from './limits/gateway-context';
 
-/** What the gateway runs beside Apollo: probes, metrics and the graphql-ws subscriptions. */
+/** What the gateway runs beside Apollo: probes, metrics, the graphql-ws subscriptions and the IDE. */
 export class GatewayRuntime implements Stoppable {
   readonly readiness = new Readiness();
   readonly metrics: ServiceMetrics;
@@ -30,6 +31,8 @@ export class GatewayRuntime implements Stoppable {
   readonly persistedQueries: PersistedQuerySetup;
   /** The API schema with the Subscription type, as Apollo loads the supergraph. */
   readonly liveSchema = new LiveSchema();
+  /** Development mode only: production serves no IDE, like it answers no introspection. */
+  readonly ide: GraphqlIde | undefined;
   /** Rate limits, the login throttle and persisted queries: fails fast, never queues. */
   private readonly redis: Redis;
   private readonly channels: RedisChannels;
@@ -58,6 +61,10 @@ export class GatewayRuntime implements Stoppable {
       check: async () => ({ up: limiterConnected, details: { redis: this.redis.status } }),
     });
     this.persistedQueries = persistedQueries(config.persistedQueries, this.redis);
+    this.ide =
+      config.mode === 'development'
+        ? graphqlIde(GRAPHQL_PATH, logger, () => this.liveSchema.get())
+        : undefined;
     // A subscriber waits for Redis to come back rather than failing fast like a cache does.
     const subscriber = new Redis(config.redis.url, {
       connectionName: 'gateway:subscriptions',
