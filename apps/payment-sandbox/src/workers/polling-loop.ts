@@ -89,6 +89,11 @@ export class PollingLoop {
   private schedule(at: number): void {
     clearTimeout(this.timer);
     this.wakeAt = at;
-    this.timer = setTimeout(() => this.wake?.(), Math.max(0, at - Date.now()));
+    // A timer may fire a millisecond before `at` by Date.now(): wait out the rest, or the tick
+    // would run just before its announced work fell due, and another one right after it.
+    this.timer = setTimeout(
+      () => (Date.now() < at ? this.schedule(at) : this.wake?.()),
+      Math.max(0, at - Date.now()),
+    );
   }
 }
