@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import { dataOf, databaseUrl, eventually, graphql, queryOnce, service } from '@voltstream/testing';
 import { createHmac, randomUUID } from 'node:crypto';
 import { newAdmin, newUser, recordReadings, registerMeter, settings } from './energy-api';
-import { subscriptionClient, subscriptionRefusal } from './subscription-client';
+import { openSubscriptions, subscriptionClient, subscriptionRefusal } from './subscription-client';
 
 const BILLING_DB = () => databaseUrl(settings.databaseUrl, 'billing_command');
 const DAY_MS = 86_400_000;
@@ -451,11 +451,7 @@ describe('billing: tariffs, usage, invoices and payments', () => {
       })();
       // The subscription is live once the gateway has asked billing-query; give it a moment.
       await eventually(
-        async () => {
-          const text = await (await fetch(`${settings.serviceBaseUrl('gateway')}/metrics`)).text();
-          const line = text.split('\n').find((l) => l.startsWith('graphql_subscriptions'));
-          return Number(line?.split(' ').at(-1) ?? 0) > 0 ? true : undefined;
-        },
+        async () => ((await openSubscriptions()) > 0 ? true : undefined),
         10_000,
         'the subscription to open',
       );

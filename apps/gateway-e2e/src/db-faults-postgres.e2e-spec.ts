@@ -16,6 +16,7 @@ import {
   settings,
   totalWh,
 } from './energy-api';
+import { metricValue } from './service-metrics';
 
 /** The services that stand on Postgres (the gateway does not). */
 const DATABASE_SERVICES = [
@@ -78,12 +79,6 @@ async function assertExactlyOnce(token: string, meterId: string, readings: Readi
 /** The aggregate version a consistency token (`ct1.` + base64 of `Meter|<id>|<version>`) names. */
 function tokenVersion(token: string): number {
   return Number(Buffer.from(token.slice('ct1.'.length), 'base64').toString('utf8').split('|')[2]);
-}
-
-async function metricValue(service: string, line: RegExp): Promise<number | undefined> {
-  const text = await (await fetch(`${settings.serviceBaseUrl(service)}/metrics`)).text();
-  const match = text.split('\n').find((l) => line.test(l));
-  return match ? Number(match.split(' ').at(-1)) : undefined;
 }
 
 async function allReady(timeoutMs: number): Promise<void> {

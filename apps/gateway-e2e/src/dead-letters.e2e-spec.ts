@@ -24,6 +24,7 @@ import {
   settings,
   totalWh,
 } from './energy-api';
+import { metricValue } from './service-metrics';
 
 /**
  * Issue #11, point 2: dead letters an operator works with through the gateway (and `npm run dlq`),
@@ -92,9 +93,7 @@ function lettersOf(
 }
 
 async function metric(service: string, name: string, projection: string): Promise<number> {
-  const text = await (await fetch(`${settings.serviceBaseUrl(service)}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{projection="${projection}"`));
-  return line ? Number(line.split(' ').at(-1)) : 0;
+  return (await metricValue(service, new RegExp(`^${name}\\{projection="${projection}"`))) ?? 0;
 }
 
 const ref = ({ topic, partition, offset }: Letter) => ({ topic, partition, offset });

@@ -11,18 +11,13 @@ import {
   settings,
   totalWh,
 } from './energy-api';
+import { metricValue } from './service-metrics';
 
 const day = (fromIso: string) => ({
   from: fromIso,
   to: new Date(Date.parse(fromIso) + 86_400_000).toISOString(),
   granularity: 'DAY',
 });
-
-async function metricValue(service: string, line: RegExp): Promise<number | undefined> {
-  const text = await (await fetch(`${settings.serviceBaseUrl(service)}/metrics`)).text();
-  const match = text.split('\n').find((l) => line.test(l));
-  return match ? Number(match.split(' ').at(-1)) : undefined;
-}
 
 describe('faults in the infrastructure', () => {
   it('accepts commands while Kafka is down and loses none of them once it is back', async () => {

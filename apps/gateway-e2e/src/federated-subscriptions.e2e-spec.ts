@@ -12,7 +12,7 @@ import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { ask, Caller, callerOf, createTariff, ownedBy, Owned } from './abuse/api-fixtures';
 import { newAdmin, newUser, settings } from './energy-api';
-import { subscriptionClient, subscriptionRefusal } from './subscription-client';
+import { openSubscriptions, subscriptionClient, subscriptionRefusal } from './subscription-client';
 
 /** Selections that cross subgraphs: identity's User, feeds' Course, billing's lines and payments. */
 const FEED = `subscription Feed { update: feedUpdates { ...Item } }
@@ -80,12 +80,6 @@ class Live<T> {
     await this.results.return?.();
     await this.client.dispose();
   }
-}
-
-async function openSubscriptions(): Promise<number> {
-  const text = await (await fetch(`${settings.serviceBaseUrl('gateway')}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('graphql_subscriptions'));
-  return Number(line?.split(' ').at(-1) ?? 0);
 }
 
 /** Opens a subscription and waits until the gateway counts it, so no event is sent too early. */

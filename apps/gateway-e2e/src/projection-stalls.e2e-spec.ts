@@ -11,6 +11,7 @@ import {
   registerMeter,
   settings,
 } from './energy-api';
+import { metricValue } from './service-metrics';
 
 /**
  * F9: a read-model table locked for longer than every old retry budget (the test stack's
@@ -34,12 +35,6 @@ async function deadLetterCount(): Promise<number> {
   } finally {
     await admin.disconnect();
   }
-}
-
-async function metric(service: string, line: RegExp): Promise<number | undefined> {
-  const text = await (await fetch(`${settings.serviceBaseUrl(service)}/metrics`)).text();
-  const match = text.split('\n').find((l) => line.test(l));
-  return match ? Number(match.split(' ').at(-1)) : undefined;
 }
 
 /** The write side's truth for a meter: its version, reading count and Wh. */
@@ -196,7 +191,7 @@ describe('projections wait out a locked read-model table (F9)', () => {
     assert.deepEqual(await readSide(), { ...expected, daily: expected.wh });
     assert.equal(await deadLetterCount(), deadLettersBefore, 'no dead letter');
     assert.ok(
-      ((await metric(
+      ((await metricValue(
         'energy-query',
         /^projection_transient_retries_total\{.*projection="energy-read-model"/,
       )) ?? 0) > 0,
@@ -207,7 +202,7 @@ describe('projections wait out a locked read-model table (F9)', () => {
       'readiness green again',
     );
     assert.equal(
-      await metric('energy-query', /^projection_stalled_partitions\{.*projection="energy-read-model"/),
+      await metricValue('energy-query', /^projection_stalled_partitions\{.*projection="energy-read-model"/),
       0,
     );
   });

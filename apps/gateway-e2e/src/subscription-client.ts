@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { settings } from './energy-api';
+import { metricValue } from './service-metrics';
 
 export interface RefusalError {
   message: string;
@@ -19,9 +20,7 @@ export const subscriptionClient = (token: string | undefined): Client =>
 
 /** The test stack gateway's open subscriptions, from its /metrics. */
 export async function openSubscriptions(): Promise<number> {
-  const text = await (await fetch(`${settings.serviceBaseUrl('gateway')}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('graphql_subscriptions'));
-  return Number(line?.split(' ').at(-1) ?? 0);
+  return (await metricValue('gateway', /^graphql_subscriptions /)) ?? 0;
 }
 
 /**
