@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { databaseUrl, dataOf, eventually, infra, queryOnce, service } from '@voltstream/testing';
 import { ask, callerOf, createTariff, ownedBy } from './abuse/api-fixtures';
-import { assertReadSidesEqualWriteSide } from './energy-sides';
-import { processAlive, stackPidIfAny } from './service-process';
+import { assertReadSidesEqualWriteSide, stackReady } from './energy-sides';
+import { DATABASE_SERVICES, processAlive, stackPidIfAny, STACK_SERVICES } from './service-process';
 import {
   newAdmin,
   newUser,
@@ -17,19 +17,6 @@ import {
   totalWh,
 } from './energy-api';
 import { metricValue } from './service-metrics';
-
-/** The services that stand on Postgres (the gateway does not). */
-const DATABASE_SERVICES = [
-  'identity',
-  'energy-command',
-  'energy-query',
-  'billing-command',
-  'billing-query',
-  'feeds-command',
-  'feeds-query',
-  'payment-sandbox',
-];
-const ALL_SERVICES = [...DATABASE_SERVICES, 'gateway'];
 
 type Reading = { at: string; kwh: number };
 
@@ -81,17 +68,6 @@ function tokenVersion(token: string): number {
   return Number(Buffer.from(token.slice('ct1.'.length), 'base64').toString('utf8').split('|')[2]);
 }
 
-async function allReady(timeoutMs: number): Promise<void> {
-  await eventually(
-    async () => {
-      for (const name of ALL_SERVICES) if ((await readinessOf(name)).status !== 200) return undefined;
-      return true;
-    },
-    timeoutMs,
-    'every service ready again',
-  );
-}
-
 describe('Postgres faults', () => {
   it('F20: primary down 2 min, and a service booted meanwhile: live 200, ready 503 with the reason, no exit, recovery without restart', async () => {
     const token = await newUser();
@@ -99,7 +75,7 @@ describe('Postgres faults', () => {
     const before = quarterHourReadings('2026-10-01T00:00:00Z', 96, 3);
     const after = quarterHourReadings('2026-10-02T00:00:00Z', 96, 7);
     dataOf(await recordReadings(token, meter.id, before));
-    const pids = Object.fromEntries(ALL_SERVICES.map((name) => [name, pidOf(name)]));
+    const pids = Object.fromEntries(STACK_SERVICES.map((name) => [name, pidOf(name)]));
     for (const [name, pid] of Object.entries(pids)) assert.ok(isAlive(pid), `${name} runs before the fault`);
 
     const DOWN_MS = 120_000;
@@ -121,7 +97,7 @@ describe('Postgres faults', () => {
           booting.catch(() => undefined);
           bootedPid = await eventually(async () => pidOf('energy-query') ?? undefined, 10_000, 'the new pid');
         }
-        for (const name of ALL_SERVICES) {
+        for (const name of STACK_SERVICES) {
           const base = settings.serviceBaseUrl(name);
           const live = await statusOf(`${base}/health/live`).catch(() => undefined);
           if (name === 'energy-query' && booting && !live) continue; // not listening yet
@@ -168,7 +144,7 @@ describe('Postgres faults', () => {
     assert.match(bootedWhileDown.reasons['startup'] ?? '', /ECONNREFUSED|connect/i);
 
     await booting;
-    await allReady(90_000);
+    await stackReady(90_000);
     for (const [name, pid] of Object.entries(pids)) {
       if (name === 'energy-query')
         assert.equal(pidOf(name), bootedPid, 'the booted energy-query was not restarted');
@@ -250,7 +226,7 @@ describe('Postgres faults', () => {
       );
     }
     await assertExactlyOnce(token, meter.id, batches.flat());
-    await allReady(90_000);
+    await stackReady(90_000);
   });
 
   it('F10 (payments): payInvoice across a primary crash: each call succeeds or fails retryable, and the same idempotency key always gives the same payment, stored once', async () => {
@@ -314,7 +290,7 @@ describe('Postgres faults', () => {
       stored.every((row) => row.n === 1),
       'no key paid twice',
     );
-    await allReady(90_000);
+    await stackReady(90_000);
   });
 
   it("F12: replica replay paused: a read with the caller's consistency token shows the write, and the lag metric grows", async () => {

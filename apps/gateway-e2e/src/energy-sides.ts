@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { databaseUrl, eventually, queryOnce } from '@voltstream/testing';
 import { Client } from 'pg';
 import { readinessOf, settings } from './energy-api';
+import { STACK_SERVICES } from './service-process';
 
 /**
  * The write side's truth and the read sides fed from it, per meter, straight from the databases:
@@ -225,23 +226,16 @@ export async function backendsGone(pids: readonly number[]): Promise<void> {
   );
 }
 
-const STACK = [
-  'identity',
-  'energy-command',
-  'energy-query',
-  'billing-command',
-  'billing-query',
-  'feeds-command',
-  'feeds-query',
-  'gateway',
-];
-
-/** Waits until every service of the test stack is ready again: the next test file expects it. */
+/**
+ * Waits until every service of the test stack is ready again, all within `timeoutMs`: the next
+ * test file expects it.
+ */
 export async function stackReady(timeoutMs = 120_000): Promise<void> {
-  for (const service of STACK) {
+  const deadline = Date.now() + timeoutMs;
+  for (const service of STACK_SERVICES) {
     await eventually(
       async () => ((await readinessOf(service).catch(() => undefined))?.status === 200 ? true : undefined),
-      timeoutMs,
+      Math.max(1, deadline - Date.now()),
       `${service} ready again`,
     );
   }

@@ -9,18 +9,7 @@ import {
   registerMeter,
   settings,
 } from './energy-api';
-
-const SERVICES = [
-  'gateway',
-  'identity',
-  'energy-command',
-  'energy-query',
-  'billing-command',
-  'billing-query',
-  'feeds-command',
-  'feeds-query',
-  'payment-sandbox',
-];
+import { STACK_SERVICES } from './service-process';
 
 async function metrics(service: string): Promise<string> {
   const response = await fetch(`${settings.serviceBaseUrl(service)}/metrics`);
@@ -37,7 +26,7 @@ function sample(text: string, pattern: RegExp): number {
 
 describe('probes and metrics', () => {
   it('every service answers live, ready and metrics', async () => {
-    for (const service of SERVICES) {
+    for (const service of STACK_SERVICES) {
       const live = await fetch(`${settings.serviceBaseUrl(service)}/health/live`);
       const ready = await fetch(`${settings.serviceBaseUrl(service)}/health/ready`);
       assert.deepEqual([service, live.status, ready.status], [service, 200, 200]);

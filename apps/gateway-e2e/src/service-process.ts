@@ -10,6 +10,21 @@ import { sparePort } from './gateway-process';
 const ROOT = join(__dirname, '../../../..');
 
 /** One JSON log line of a service. */
+/** The services of the test stack that stand on Postgres: all but the gateway. */
+export const DATABASE_SERVICES = [
+  'identity',
+  'energy-command',
+  'energy-query',
+  'billing-command',
+  'billing-query',
+  'feeds-command',
+  'feeds-query',
+  'payment-sandbox',
+];
+
+/** Every service of the test stack. */
+export const STACK_SERVICES = [...DATABASE_SERVICES, 'gateway'];
+
 export type LogLine = { msg: string; level: string; time: string } & Record<string, unknown>;
 
 export interface ServiceInstance {
