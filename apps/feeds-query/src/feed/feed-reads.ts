@@ -20,6 +20,14 @@ export interface FeedItem extends ActivityView {
   course: CourseView | null;
 }
 
+/** A FeedRow's columns, from `activities a` joined `WITH_COURSE`. */
+const ITEM_COLUMNS = `a.id::text AS activity_id, a.actor_id::text AS actor_id, a.verb,
+  a.course_id::text AS course_id, a.text, a.at, ${COURSE_COLUMNS}`;
+
+/** An activity's course, when it names one that is known (else the course columns are null). */
+const WITH_COURSE = `LEFT JOIN courses c ON c.id = a.course_id
+     LEFT JOIN course_stats s ON s.course_id = a.course_id`;
+
 const toItem = (row: FeedRow): FeedItem => ({
   id: row.activity_id,
   activityId: row.activity_id,
@@ -80,12 +88,10 @@ export async function feedPage(
          ORDER BY x.at DESC, x.id DESC LIMIT $2) x
        WHERE c.follower_count > $3
        ORDER BY x.at DESC, x.id DESC LIMIT $2)
-     SELECT a.id::text AS activity_id, a.actor_id::text AS actor_id, a.verb, a.course_id::text AS course_id,
-       a.text, a.at, ${COURSE_COLUMNS}
+     SELECT ${ITEM_COLUMNS}
      FROM (SELECT id, at FROM own UNION SELECT id, at FROM celebrity ORDER BY at DESC, id DESC LIMIT $2) page
      JOIN activities a ON a.id = page.id
-     LEFT JOIN courses c ON c.id = a.course_id
-     LEFT JOIN course_stats s ON s.course_id = a.course_id`,
+     ${WITH_COURSE}`,
     params,
   );
   return mergeFeeds([rows.map(toItem)], size);
@@ -103,11 +109,9 @@ export async function visibleActivity(
 ): Promise<FeedItem | null> {
   const rows = await queryPrepared<FeedRow>(
     db,
-    `SELECT a.id::text AS activity_id, a.actor_id::text AS actor_id, a.verb, a.course_id::text AS course_id,
-       a.text, a.at, ${COURSE_COLUMNS}
+    `SELECT ${ITEM_COLUMNS}
      FROM activities a
-     LEFT JOIN courses c ON c.id = a.course_id
-     LEFT JOIN course_stats s ON s.course_id = a.course_id
+     ${WITH_COURSE}
      WHERE a.id = $1 AND ($3 OR a.actor_id = $2 OR EXISTS (
        SELECT 1 FROM follows f WHERE f.follower_id = $2 AND f.followee_id = a.actor_id))`,
     [activityId, reader.userId, reader.admin],
