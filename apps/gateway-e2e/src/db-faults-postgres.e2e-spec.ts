@@ -68,6 +68,16 @@ function tokenVersion(token: string): number {
   return Number(Buffer.from(token.slice('ct1.'.length), 'base64').toString('utf8').split('|')[2]);
 }
 
+/** Waits until energy-query reads its replica (its readiness names the target). */
+async function energyQueryReadsReplica(what: string): Promise<void> {
+  await eventually(
+    async () =>
+      (await readinessOf('energy-query')).body.details['reads']?.['target'] === 'replica' ? true : undefined,
+    60_000,
+    what,
+  );
+}
+
 describe('Postgres faults', () => {
   it('F20: primary down 2 min, and a service booted meanwhile: live 200, ready 503 with the reason, no exit, recovery without restart', async () => {
     const token = await newUser();
@@ -300,14 +310,7 @@ describe('Postgres faults', () => {
     const receipt = dataOf(await recordReadings(token, meter.id, first)).recordReadings;
     const day = { from: '2026-08-01T00:00:00Z', to: '2026-08-02T00:00:01Z', granularity: 'INTERVAL' };
     dataOf(await readConsumption(token, meter.id, { ...day, consistency: receipt.consistencyToken }));
-    await eventually(
-      async () =>
-        (await readinessOf('energy-query')).body.details['reads']?.['target'] === 'replica'
-          ? true
-          : undefined,
-      60_000,
-      'reads on the replica',
-    );
+    await energyQueryReadsReplica('reads on the replica');
     const replica = databaseUrl(settings.replicaUrl, 'postgres');
     const lags: number[] = [];
     await queryOnce(replica, 'SELECT pg_wal_replay_pause()');
@@ -337,13 +340,6 @@ describe('Postgres faults', () => {
       lags.at(-1)! > lags[0] && lags.at(-1)! >= 3000,
       `replica_lag_milliseconds grew: ${lags.join(', ')}`,
     );
-    await eventually(
-      async () =>
-        (await readinessOf('energy-query')).body.details['reads']?.['target'] === 'replica'
-          ? true
-          : undefined,
-      60_000,
-      'reads back on the replica',
-    );
+    await energyQueryReadsReplica('reads back on the replica');
   });
 });
