@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { databaseUrl, dataOf, eventually, infra, queryOnce, service } from '@voltstream/testing';
 import { ask, callerOf, createTariff, ownedBy } from './abuse/api-fixtures';
-import { assertReadSidesEqualWriteSide, stackReady } from './energy-sides';
+import { assertReadSidesEqualWriteSide, energyQueryReadsReplica, stackReady } from './energy-sides';
 import { DATABASE_SERVICES, processAlive, stackPidIfAny, STACK_SERVICES } from './service-process';
 import {
   newAdmin,
@@ -66,16 +66,6 @@ async function assertExactlyOnce(token: string, meterId: string, readings: Readi
 /** The aggregate version a consistency token (`ct1.` + base64 of `Meter|<id>|<version>`) names. */
 function tokenVersion(token: string): number {
   return Number(Buffer.from(token.slice('ct1.'.length), 'base64').toString('utf8').split('|')[2]);
-}
-
-/** Waits until energy-query reads its replica (its readiness names the target). */
-async function energyQueryReadsReplica(what: string): Promise<void> {
-  await eventually(
-    async () =>
-      (await readinessOf('energy-query')).body.details['reads']?.['target'] === 'replica' ? true : undefined,
-    60_000,
-    what,
-  );
 }
 
 describe('Postgres faults', () => {

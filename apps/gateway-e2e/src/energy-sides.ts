@@ -226,6 +226,16 @@ export async function backendsGone(pids: readonly number[]): Promise<void> {
   );
 }
 
+/** Waits until energy-query reads its replica again (its readiness names the target). */
+export async function energyQueryReadsReplica(what: string, timeoutMs = 60_000): Promise<void> {
+  await eventually(
+    async () =>
+      (await readinessOf('energy-query')).body.details['reads']?.['target'] === 'replica' ? true : undefined,
+    timeoutMs,
+    what,
+  );
+}
+
 /**
  * Waits until every service of the test stack is ready again, all within `timeoutMs`: the next
  * test file expects it.

@@ -12,6 +12,7 @@ import {
   totalWh,
 } from './energy-api';
 import { metricValue } from './service-metrics';
+import { energyQueryReadsReplica } from './energy-sides';
 
 const day = (fromIso: string) => ({
   from: fromIso,
@@ -78,14 +79,7 @@ describe('faults in the infrastructure', () => {
       });
       assert.equal(Math.round(dataOf(response).meter.consumption.totalKwh * 1000), totalWh(readings));
     });
-    await eventually(
-      async () =>
-        (await readinessOf('energy-query')).body.details['reads']?.['target'] === 'replica'
-          ? true
-          : undefined,
-      30_000,
-      'back on the replica',
-    );
+    await energyQueryReadsReplica('back on the replica', 30_000);
   });
 
   it('answers correctly while Redis is down, and serves no stale cache entry after it returns', async () => {
