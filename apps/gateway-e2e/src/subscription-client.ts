@@ -20,7 +20,7 @@ export const subscriptionClient = (token: string | undefined): Client =>
 
 /** The test stack gateway's open subscriptions, from its /metrics. */
 export async function openSubscriptions(): Promise<number> {
-  return (await metricValue('gateway', /^graphql_subscriptions /)) ?? 0;
+  return (await metricValue('gateway', /^graphql_subscriptions[{ ]/)) ?? 0;
 }
 
 /**
