@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dataOf, graphql } from '@voltstream/testing';
+import { dataOf, eventually, graphql } from '@voltstream/testing';
 import {
   newAdmin,
   newUser,
@@ -98,5 +98,86 @@ describe('who may read a meter', () => {
     assert.deepEqual(dataOf(admin), { meter: { id: meter.id } });
     const stranger = await graphql(settings.gatewayUrl, query, variables, { token: await newUser() });
     assert.equal(stranger.errors[0]?.extensions?.code, 'NOT_FOUND');
+  });
+});
+
+describe('meters served from the cache', () => {
+  const LATEST =
+    'query($id: ID!, $t: String) { meter(id: $id, consistency: $t) { latestReading { at kwh } } }';
+  const latestOf = async (token: string, meterId: string, consistency?: string) =>
+    dataOf(
+      await graphql<{ meter: { latestReading: { at: string } | null } }>(
+        settings.gatewayUrl,
+        LATEST,
+        { id: meterId, t: consistency },
+        { token },
+      ),
+    ).meter.latestReading?.at;
+
+  it('shows what the projector applied since the meter was cached, at once with the token, and to nobody else', async () => {
+    const user = await newUser();
+    const meter = await registerMeter(user, 'UTC');
+    const readings = quarterHourReadings('2026-11-10T00:00:00Z', 8);
+    const first = dataOf(await recordReadings(user, meter.id, readings.slice(0, 4))).recordReadings;
+    assert.equal(await latestOf(user, meter.id, first.consistencyToken), readings[3].at);
+    // Read again without a token: now from the cache, still owner-only.
+    assert.equal(await latestOf(user, meter.id), readings[3].at);
+    const stranger = await graphql(settings.gatewayUrl, LATEST, { id: meter.id }, { token: await newUser() });
+    assert.equal(stranger.errors[0]?.extensions?.code, 'NOT_FOUND');
+
+    const second = dataOf(await recordReadings(user, meter.id, readings.slice(4))).recordReadings;
+    // The token asks for a newer meter than the cached one: it must not be served.
+    assert.equal(await latestOf(user, meter.id, second.consistencyToken), readings[7].at);
+    // Without a token, the projector's commit retires the cached meter.
+    const third = dataOf(
+      await recordReadings(user, meter.id, quarterHourReadings('2026-11-10T02:00:00Z', 1)),
+    );
+    const newest = new Date(Date.parse('2026-11-10T02:15:00Z')).toISOString();
+    await eventually(
+      async () => ((await latestOf(user, meter.id)) === newest ? true : undefined),
+      10_000,
+      `latestReading ${newest} without a token (${third.recordReadings.accepted} accepted)`,
+    );
+  });
+
+  it('resolves many meters of one request in one batch, each to its own key, strangers’ as null', async () => {
+    const owner = await newUser();
+    const stranger = await newUser();
+    const meters = [await registerMeter(owner, 'UTC'), await registerMeter(owner, 'Europe/London')];
+    const theirs = await registerMeter(stranger);
+    // Projected, read by a query that caches no meter, so the first round below reads the database.
+    const MY_METERS = '{ myMeters { id } }';
+    const owns = (token: string, count: number) =>
+      eventually(
+        async () => {
+          const mine = dataOf(
+            await graphql<{ myMeters: unknown[] }>(settings.gatewayUrl, MY_METERS, {}, { token }),
+          );
+          return mine.myMeters.length === count ? true : undefined;
+        },
+        10_000,
+        'the meters to be projected',
+      );
+    await owns(owner, 2);
+    await owns(stranger, 1);
+    const url = `${settings.serviceBaseUrl('energy-query')}/graphql`;
+    const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Meter { id timezone } } }';
+    // The gateway asks energy-query for an account's meters like this (BillingAccount.meters).
+    const ids = [meters[1].id.toUpperCase(), theirs.id, meters[0].id, meters[1].id];
+    const ask = () =>
+      graphql<{ _entities: ({ id: string; timezone: string } | null)[] }>(
+        url,
+        query,
+        { r: ids.map((id) => ({ __typename: 'Meter', id })) },
+        { token: owner },
+      );
+    for (const round of ['from the database', 'from the cache']) {
+      const entities = dataOf(await ask())._entities;
+      assert.deepEqual(
+        entities.map((meter) => meter?.timezone ?? null),
+        ['Europe/London', null, 'UTC', 'Europe/London'],
+        round,
+      );
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGatewayDriver, ApolloGatewayDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
@@ -11,6 +12,7 @@ import { loginThrottlePlugin } from './limits/login-throttle.plugin';
 import { operationLimitsPlugin } from './limits/operation-limits.plugin';
 import { rateLimitPlugin } from './limits/rate-limit.plugin';
 import { GatewayRuntime } from './runtime';
+import { sharingIdenticalQueries } from './shared-reads';
 import { subscriptionsOverWebSocketPlugin } from './subscriptions/live-schema';
 
 /** A plan cache that keeps nothing: every operation is planned again (QUERY_PLAN_CACHE=off). */
@@ -28,7 +30,8 @@ const noPlanCache: PlanCache = {
 export class AppModule {
   static with(runtime: GatewayRuntime): DynamicModule {
     const { config, logger } = runtime;
-    const fetcher = httpFetcher(config.service.requestTimeoutMs);
+    const http = httpFetcher(config.service.requestTimeoutMs);
+    const fetcher = config.shareInFlightQueries === 'on' ? sharingIdenticalQueries(http) : http;
     return {
       module: AppModule,
       imports: [
@@ -40,6 +43,8 @@ export class AppModule {
             // Nest's own IDEs load from a CDN; development mode serves ours (runtime.ide) instead.
             playground: false,
             plugins: [
+              // No cache hints are set anywhere; Apollo's cache-control plugin only costs time.
+              ApolloServerPluginCacheControlDisabled(),
               rateLimitPlugin(runtime.rateLimiter, logger),
               ...runtime.persistedQueries.plugins,
               operationLimitsPlugin(config.limits),

@@ -37,7 +37,8 @@ export interface GatewayConfig {
   persistedQueries: { mode: PersistedQueriesMode; manifestPath: string | undefined; ttlSeconds: number };
   /** `off` re-plans every operation: only for measuring what the plan cache saves. */
   queryPlanCache: 'on' | 'off';
-  /** Where subscriptions ask whether a caller may read a meter / a billing account. */
+  /** `on`: identical subgraph queries in flight share one call (shared-reads.ts). */
+  shareInFlightQueries: 'on' | 'off';
   /** Subscription events read through the supergraph at once (LIVE_EVENT_CONCURRENCY). */
   liveEventConcurrency: number;
   env: NodeJS.ProcessEnv;
@@ -78,6 +79,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       ttlSeconds: reader.int('PERSISTED_QUERIES_TTL_SECONDS', 86_400, { min: 1 }),
     },
     queryPlanCache: reader.oneOf('QUERY_PLAN_CACHE', ['on', 'off'] as const, 'on'),
+    shareInFlightQueries: reader.oneOf('SHARE_IN_FLIGHT_QUERIES', ['on', 'off'] as const, 'on'),
     // Subscription events read through the supergraph at once, per gateway: a post to 1,000
     // followers queues here instead of as 1,000 requests on a subgraph's database pool.
     liveEventConcurrency: reader.int('LIVE_EVENT_CONCURRENCY', 32, { min: 1, max: 10_000 }),

@@ -35,9 +35,13 @@ const toView = (row: MeterRow): MeterView => ({
   latestReading: row.latest_at ? { at: row.latest_at, kwh: Number(row.latest_wh) / 1000 } : null,
 });
 
-export async function findMeter(db: Queryable, meterId: string): Promise<MeterView | null> {
-  const rows = await db.query<MeterRow[]>('SELECT * FROM meters WHERE id = $1', [meterId]);
-  return rows[0] ? toView(rows[0]) : null;
+/** The meters of these ids that exist, in one query. */
+export async function findMeters(
+  db: Queryable,
+  meterIds: readonly string[],
+): Promise<Map<string, MeterView>> {
+  const rows = await db.query<MeterRow[]>('SELECT * FROM meters WHERE id = ANY($1::uuid[])', [meterIds]);
+  return new Map(rows.map((row) => [row.id, toView(row)]));
 }
 
 export async function metersOwnedBy(db: Queryable, ownerId: string, limit: number): Promise<MeterView[]> {

@@ -11,7 +11,8 @@ import {
 import { Authenticator, consistencyTokenOf, GraphQLContext, isOwnerOrAdmin } from '@voltstream/platform';
 import { ConsumptionArgs, ConsumptionPage, readConsumption } from '../consumption/consumption-reads';
 import { EnergyQueryRuntime } from '../runtime';
-import { findMeter, MeterView, metersOwnedBy, waitForMeterVersion } from './meter-reads';
+import { readsOf } from './energy-reads';
+import { MeterView, metersOwnedBy, waitForMeterVersion } from './meter-reads';
 
 const MY_METERS_LIMIT = 1000;
 
@@ -31,11 +32,7 @@ export class MeterResolver {
     const caller = await this.auth.callerOf(context);
     if (!UUID_PATTERN.test(id)) throw notFound('meter');
     const minVersion = this.tokenVersion(consistencyTokenOf(context, consistency), id);
-    const meter = await this.runtime.readSide.router.read(async (db) => {
-      if (minVersion > 0)
-        await waitForMeterVersion(db, id, minVersion, this.runtime.config.consistencyWaitMs);
-      return findMeter(db, id);
-    });
+    const meter = await readsOf(this.runtime, context).meter(id, minVersion);
     if (!meter || !isOwnerOrAdmin(caller, meter.ownerId)) throw notFound('meter');
     return meter;
   }
@@ -43,7 +40,7 @@ export class MeterResolver {
   @Query('myMeters')
   async myMeters(@Context() context: GraphQLContext): Promise<MeterView[]> {
     const caller = await this.auth.callerOf(context);
-    return this.runtime.readSide.router.read((db) => metersOwnedBy(db, caller.userId, MY_METERS_LIMIT));
+    return readsOf(this.runtime, context).read((db) => metersOwnedBy(db, caller.userId, MY_METERS_LIMIT));
   }
 
   @ResolveField('owner')
@@ -70,7 +67,7 @@ export class MeterResolver {
     ].join('|');
     const cached = await this.runtime.cache.get<ConsumptionPage>(meter.id, field, minVersion);
     if (cached) return cached;
-    const page = await this.runtime.readSide.router.read(async (db) => {
+    const page = await readsOf(this.runtime, context).read(async (db) => {
       // Same database as the read below: the page reflects at least what the meter showed.
       await waitForMeterVersion(db, meter.id, minVersion, this.runtime.config.consistencyWaitMs);
       return readConsumption(db, meter, args);
@@ -84,7 +81,7 @@ export class MeterResolver {
   async resolveReference(reference: { id: string }, context: GraphQLContext): Promise<MeterView | null> {
     const caller = await this.auth.callerOf(context);
     if (!UUID_PATTERN.test(reference.id)) return null;
-    const meter = await this.runtime.readSide.router.read((db) => findMeter(db, reference.id));
+    const meter = await readsOf(this.runtime, context).meter(reference.id);
     return meter && isOwnerOrAdmin(caller, meter.ownerId) ? meter : null;
   }
 

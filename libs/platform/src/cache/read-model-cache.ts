@@ -23,27 +23,32 @@ export class ReadModelCache {
 
   /** An entry counts only if stamped at or above both the projector's bar and `minVersion`. */
   async get<T>(aggregateId: string, field: string, minVersion = 0): Promise<T | undefined> {
+    return (await this.getMany<T>([aggregateId], field, minVersion))[0];
+  }
+
+  /** `get` for several aggregates' entries of one field, in one round trip. */
+  async getMany<T>(
+    aggregateIds: readonly string[],
+    field: string,
+    minVersion = 0,
+  ): Promise<(T | undefined)[]> {
     try {
-      const results = await this.redis
-        .pipeline()
-        .get(this.versionKey(aggregateId))
-        .hget(this.entriesKey(aggregateId), field)
-        .exec();
-      const bar = Math.max(Number(results?.[0]?.[1] ?? 0), minVersion);
-      const raw = results?.[1]?.[1];
-      if (typeof raw === 'string') {
-        const entry = JSON.parse(raw) as { v: number; data: T };
-        if (entry.v >= bar) {
-          this.stats.hits += 1;
-          return entry.data;
-        }
-      }
-      this.stats.misses += 1;
-      return undefined;
+      const pipeline = this.redis.pipeline();
+      for (const id of aggregateIds) pipeline.get(this.versionKey(id)).hget(this.entriesKey(id), field);
+      const results = (await pipeline.exec()) ?? [];
+      return aggregateIds.map((_, i) => {
+        const bar = Math.max(Number(results[2 * i]?.[1] ?? 0), minVersion);
+        const raw = results[2 * i + 1]?.[1];
+        const entry = typeof raw === 'string' ? (JSON.parse(raw) as { v: number; data: T }) : undefined;
+        const hit = entry !== undefined && entry.v >= bar;
+        if (hit) this.stats.hits += 1;
+        else this.stats.misses += 1;
+        return hit ? entry.data : undefined;
+      });
     } catch {
       this.stats.errors += 1;
-      this.stats.misses += 1;
-      return undefined;
+      this.stats.misses += aggregateIds.length;
+      return aggregateIds.map(() => undefined);
     }
   }
 

@@ -1,3 +1,7 @@
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloFederationDriver, ApolloFederationDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
@@ -48,7 +52,15 @@ export function subgraphModule(typePaths: string[], logger: JsonLogger, gate: Su
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
     context: ({ req }: { req: unknown }) => ({ req }),
-    plugins: [operationGatePlugin(gate.auth, gate.publicSurface ?? {})],
+    plugins: [
+      operationGatePlugin(gate.auth, gate.publicSurface ?? {}),
+      // Apollo's cache-control plugin hooks every field resolved (we set no cache hints: the read
+      // models have their own cache) and inline traces serve only Apollo Studio reporting, which
+      // the gateway does not do; both off, so no field pays for them and no caller can ask a
+      // subgraph for its resolver timings.
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+    ],
     formatError: errorFormatter(logger),
   });
   return {

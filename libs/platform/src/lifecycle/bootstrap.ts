@@ -1,7 +1,7 @@
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
 import { NextFunction, Request, Response } from 'express';
-import { Server } from 'node:http';
 import { ServiceConfig } from '../config/service-config';
 import { Readiness } from '../health/readiness';
 import { JsonLogger } from '../logging/json-logger';
@@ -23,7 +23,10 @@ export interface BootOptions {
  */
 export async function bootService(options: BootOptions): Promise<INestApplication> {
   const { config, logger, readiness, metrics } = options;
-  const app = await NestFactory.create(options.module, { logger, bodyParser: true });
+  const app = await NestFactory.create<NestExpressApplication>(options.module, { logger, bodyParser: true });
+  // Express hashes every response body for an ETag; GraphQL answers POSTs, which no cache
+  // revalidates, so that was a SHA-1 over each answer for nothing.
+  app.set('etag', false);
   app.use((req: Request, res: Response, next: NextFunction) => {
     const end = metrics.httpDuration.startTimer({ method: req.method });
     // Label by the path's first segment (/graphql, /health, /metrics): bounded cardinality. Read
@@ -34,7 +37,7 @@ export async function bootService(options: BootOptions): Promise<INestApplicatio
   });
   options.beforeListen?.(app);
   await app.listen(config.port, config.host);
-  const server = app.getHttpServer() as Server;
+  const server = app.getHttpServer();
   server.requestTimeout = config.requestTimeoutMs;
   server.headersTimeout = Math.min(config.requestTimeoutMs, 60_000);
   logger.event('info', 'service listening', { url: `http://${config.host}:${config.port}` });
