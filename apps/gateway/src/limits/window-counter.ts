@@ -15,26 +15,47 @@ export interface CounterState {
 }
 
 /**
- * Fixed-window counters in Redis: INCRBY, then EXPIRE NX starts the window on its first
- * increment, all in one pipeline (one round trip for every counter of a request). Every gateway
- * instance counts into the same keys, so limits hold however many instances run.
+ * Adds to one counter and starts its window on the first increment: [count, seconds left].
+ * One command per counter instead of INCRBY + EXPIRE NX + TTL: a third of the Redis commands
+ * the gateway encodes and sends per request. Single-key, so it runs on a Redis Cluster too.
+ */
+const ADD_TO_WINDOW = `
+local count = redis.call('INCRBY', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2], 'NX')
+return { count, redis.call('TTL', KEYS[1]) }`;
+
+type WindowRedis = Redis & {
+  addToWindow(key: string, cost: number, windowSeconds: number): Promise<[number, number]>;
+};
+
+/**
+ * Fixed-window counters in Redis: each increment starts its key's window when it is the first,
+ * all counters of a request in one pipeline (one round trip). Every gateway instance counts into
+ * the same keys, so limits hold however many instances run.
  */
 export class FixedWindowCounters {
+  private readonly redis: WindowRedis;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly windowSeconds: number,
-  ) {}
+  ) {
+    // Sent once per connection and then by its SHA (EVALSHA), by ioredis.
+    if (!('addToWindow' in redis))
+      redis.defineCommand('addToWindow', { numberOfKeys: 1, lua: ADD_TO_WINDOW });
+    this.redis = redis as WindowRedis;
+  }
 
   async add(increments: readonly CounterIncrement[]): Promise<CounterState[]> {
-    const pipeline = this.redis.pipeline();
-    for (const { key, cost } of increments) {
-      pipeline.incrby(key, cost).expire(key, this.windowSeconds, 'NX').ttl(key);
-    }
+    const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & {
+      addToWindow(key: string, cost: number, windowSeconds: number): unknown;
+    };
+    for (const { key, cost } of increments) pipeline.addToWindow(key, cost, this.windowSeconds);
     const results = (await pipeline.exec()) ?? [];
     return increments.map(({ limit }, i) => {
-      const [countError, count] = results[i * 3] ?? [];
-      if (countError) throw countError;
-      const ttl = Number(results[i * 3 + 2]?.[1]);
+      const [error, reply] = results[i] ?? [];
+      if (error) throw error;
+      const [count, ttl] = (reply as [number, number] | undefined) ?? [Number.NaN, -1];
       return { count: Number(count), limit, resetSeconds: ttl > 0 ? ttl : this.windowSeconds };
     });
   }
