@@ -102,6 +102,8 @@ export class GatewayRuntime implements Stoppable {
   async stop(): Promise<void> {
     await this.stopSubscriptions?.();
     this.channels.close();
+    // The last few milliseconds of charges, so the other instances count them.
+    await Promise.race([this.rateLimiter.flush(), new Promise((resolve) => setTimeout(resolve, 1000))]);
     this.redis.disconnect();
   }
 }
