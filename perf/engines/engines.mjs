@@ -157,17 +157,24 @@ export default {
       await startEngine({ label: 'bare-apollo', script: server('bare-apollo.mjs'), onCleanup }),
       'engine bare-apollo',
     );
-    add(
-      'apollo',
-      '@apollo/gateway',
-      await startEngine({
-        label: 'apollo-gateway',
-        script: server('apollo-gateway.mjs'),
-        env: engineEnv,
-        onCleanup,
-      }),
-      'engine apollo-gateway',
-    );
+    // PERF_ENGINES narrows the run (e.g. `ours,before`); PERF_GATEWAY_BEFORE=<checkout> adds that
+    // checkout's built gateway as "before", to measure a change side by side in one run.
+    const wanted = (key) =>
+      (process.env.PERF_ENGINES?.split(',') ?? ['apollo', 'ours', 'hive', 'hive-rust', 'before']).includes(
+        key,
+      );
+    if (wanted('apollo'))
+      add(
+        'apollo',
+        '@apollo/gateway',
+        await startEngine({
+          label: 'apollo-gateway',
+          script: server('apollo-gateway.mjs'),
+          env: engineEnv,
+          onCleanup,
+        }),
+        'engine apollo-gateway',
+      );
     const oursProcess = await startGateway({ label: 'ours', onCleanup });
     const ours = add(
       'ours',
@@ -175,31 +182,47 @@ export default {
       { ...oursProcess, rssMb: () => rssMb(oursProcess.pid) },
       'gateway (perf ours)',
     );
-    add(
-      'hive',
-      'Hive Gateway',
-      await startEngine({ label: 'hive', script: server('hive-gateway.mjs'), env: engineEnv, onCleanup }),
-      'engine hive',
-    );
-    let rustFailure = null;
-    try {
+    const beforeCheckout = process.env.PERF_GATEWAY_BEFORE;
+    if (beforeCheckout && wanted('before')) {
+      const beforeProcess = await startGateway({
+        label: 'before',
+        main: join(beforeCheckout, 'dist/apps/gateway/src/main.js'),
+        onCleanup,
+      });
       add(
-        'hive-rust',
-        'Hive Gateway + Rust planner',
-        await startEngine({
-          label: 'hive-rust',
-          script: server('hive-gateway.mjs'),
-          env: { ...engineEnv, HIVE_PLANNER: 'rust' },
-          onCleanup,
-        }),
-        'engine hive-rust',
-      );
-    } catch (error) {
-      rustFailure = error.message;
-      notes.push(
-        `Hive Gateway with the Rust query planner did not start here: ${error.message.split('\n')[0]}`,
+        'before',
+        `our gateway before (${beforeCheckout})`,
+        { ...beforeProcess, rssMb: () => rssMb(beforeProcess.pid) },
+        'gateway (perf before)',
       );
     }
+    if (wanted('hive'))
+      add(
+        'hive',
+        'Hive Gateway',
+        await startEngine({ label: 'hive', script: server('hive-gateway.mjs'), env: engineEnv, onCleanup }),
+        'engine hive',
+      );
+    let rustFailure = null;
+    if (wanted('hive-rust'))
+      try {
+        add(
+          'hive-rust',
+          'Hive Gateway + Rust planner',
+          await startEngine({
+            label: 'hive-rust',
+            script: server('hive-gateway.mjs'),
+            env: { ...engineEnv, HIVE_PLANNER: 'rust' },
+            onCleanup,
+          }),
+          'engine hive-rust',
+        );
+      } catch (error) {
+        rustFailure = error.message;
+        notes.push(
+          `Hive Gateway with the Rust query planner did not start here: ${error.message.split('\n')[0]}`,
+        );
+      }
     const gateways = engines.filter((e) => e !== bare);
     const rssTimer = setInterval(() => {
       for (const e of engines) e.rss.peakMb = Math.max(e.rss.peakMb, e.rssMb() ?? 0);

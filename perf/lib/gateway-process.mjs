@@ -94,11 +94,18 @@ export async function stackEnv() {
  * environment and RAISED_LIMITS; `label` names it in progress, its log file and the CPU report
  * ("gateway (perf <label>)"); `nodeArgs` go to node before the script (e.g. `--cpu-prof`). Stopped by the returned `stop()`, and on cleanup (also Ctrl-C)
  * through `onCleanup`. Production mode (no introspection), like the e2e test, unless `env`
- * says otherwise.
+ * says otherwise. `main` runs another build of the gateway (e.g. another checkout's, to compare).
  */
-export async function startGateway({ label, env = {}, nodeArgs = [], onCleanup, readyTimeoutMs = 60_000 }) {
-  if (!existsSync(GATEWAY_MAIN)) {
-    throw new Error(`${GATEWAY_MAIN} does not exist: run \`npm run build\` first`);
+export async function startGateway({
+  label,
+  env = {},
+  nodeArgs = [],
+  onCleanup,
+  readyTimeoutMs = 60_000,
+  main = GATEWAY_MAIN,
+}) {
+  if (!existsSync(main)) {
+    throw new Error(`${main} does not exist: run \`npm run build\` first`);
   }
   const port = await sparePort();
   const { env: base, subgraphVariables } = await stackEnv();
@@ -112,7 +119,7 @@ export async function startGateway({ label, env = {}, nodeArgs = [], onCleanup, 
   };
   const logFile = join(tmpdir(), `perf-gateway-${label}-${process.pid}.log`);
   const log = openSync(logFile, 'w');
-  const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, GATEWAY_MAIN], {
+  const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, main], {
     cwd: repoRoot,
     env: childEnv,
     stdio: ['ignore', log, log],
