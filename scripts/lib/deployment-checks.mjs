@@ -112,6 +112,12 @@ export function checkCode(registry) {
     for (const [kind, path] of Object.entries(service.probes))
       if (!probes.includes(path))
         problems.push(`${service.name}: probe ${kind} ${path} is not a route of the platform (${probes})`);
+  const e2e = JSON.parse(
+    readFileSync(join(root, 'apps/gateway-e2e/project.json'), 'utf8'),
+  ).implicitDependencies;
+  for (const service of registry)
+    if (!e2e.includes(service.name))
+      problems.push(`gateway-e2e: implicitDependencies lacks ${service.name}, which its tests run`);
   const exposed = /^EXPOSE (.+)$/m
     .exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))[1]
     .split(/\s+/)
@@ -217,7 +223,13 @@ export function checkCompose(registry, compose) {
 
 /** The rendered kustomization (`kubectl kustomize infra/k8s`) and the example Secrets. */
 export function loadK8s() {
-  const rendered = execFileSync('kubectl', ['kustomize', join(root, 'infra/k8s')], { encoding: 'utf8' });
+  let rendered;
+  try {
+    rendered = execFileSync('kubectl', ['kustomize', join(root, 'infra/k8s')], { encoding: 'utf8' });
+  } catch (error) {
+    if (error.code === 'ENOENT') throw new Error('kubectl is needed to render infra/k8s (kubectl kustomize)');
+    throw error;
+  }
   const documents = (text) =>
     parseAllDocuments(text)
       .map((d) => d.toJS())
