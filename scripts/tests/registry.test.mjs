@@ -5,16 +5,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { env as localInfraEnv } from '../../infra/local/infra.mjs';
 import { APPS, portOf, serviceEnv } from '../lib/apps.mjs';
-import {
-  checkCode,
-  checkCompose,
-  checkK8s,
-  checkKafka,
-  checkLocal,
-  checkPostgres,
-  loadCompose,
-  loadK8s,
-} from '../lib/deployment-checks.mjs';
+import { checkCode } from '../lib/checks/code.mjs';
+import { checkKafka, checkPostgres } from '../lib/checks/engines.mjs';
+import { checkK8s, loadK8s } from '../lib/checks/k8s.mjs';
+import { checkCompose, checkLocal, loadCompose } from '../lib/checks/local-and-compose.mjs';
 import { loadRegistry } from '../lib/registry.mjs';
 
 const registry = loadRegistry();
