@@ -1,7 +1,7 @@
 // The registry against the code: the variables each compiled config reads (and which it cannot do
 // without), default ports and databases, the platform's probe routes, the gateway's subgraphs,
 // the Dockerfile's ports and the e2e project's dependencies.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { envName, INFRASTRUCTURE } from '../registry.mjs';
@@ -21,7 +21,9 @@ const INFRA_ENV = {
  * records every lookup: the names, those it cannot do without, and its defaults.
  */
 export function codeEnv(service) {
-  const { readConfig } = require(join(root, 'dist/apps', service.name, 'src/config.js'));
+  const compiled = join(root, 'dist/apps', service.name, 'src/config.js');
+  if (!existsSync(compiled)) throw new Error(`${compiled} is missing: build first (npm run build)`);
+  const { readConfig } = require(compiled);
   const read = new Set();
   const recording = new Proxy(
     {},
