@@ -3,7 +3,8 @@
 #   docker build --build-arg APP=gateway -t voltstream/gateway .
 #   docker run -e APP=energy-query ... voltstream/gateway     (APP can also be overridden at run time)
 # Services: identity, energy-command, energy-query, billing-command, billing-query,
-#           feeds-command, feeds-query, gateway.
+#           feeds-command, feeds-query, gateway, and payment-sandbox (local stand-in for the card
+#           processor). Their ports and settings: metadata.voltstream in apps/<app>/project.json.
 ARG NODE_IMAGE=node:22-bookworm-slim
 
 # ---- build: all dependencies, compile every app and lib into dist/, compose the supergraph ----
@@ -41,6 +42,6 @@ COPY package.json ./
 ARG APP
 ENV APP=${APP}
 USER node
-EXPOSE 4000 4001 4101 4102 4201 4202 4301 4302
+EXPOSE 4000 4001 4101 4102 4201 4202 4203 4301 4302
 # exec: node is PID 1 and receives SIGTERM itself (each service drains, then closes, on SIGTERM).
 CMD ["sh", "-c", "exec node --enable-source-maps dist/apps/${APP:?set APP to the service to run, e.g. gateway}/src/main.js"]

@@ -3,20 +3,14 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadRegistry } from './registry.mjs';
 import { root } from './run.mjs';
 
-/** Every deployable, in start order: the gateway last, once its subgraphs answer. */
-export const APPS = [
-  { name: 'identity', port: 4001 },
-  { name: 'energy-command', port: 4101 },
-  { name: 'energy-query', port: 4102 },
-  { name: 'billing-command', port: 4201 },
-  { name: 'billing-query', port: 4202 },
-  { name: 'feeds-command', port: 4301 },
-  { name: 'feeds-query', port: 4302 },
-  { name: 'payment-sandbox', port: 4203 },
-  { name: 'gateway', port: 4000 },
-];
+/**
+ * Every deployable, from the registry (metadata.voltstream in each app's project.json), in start
+ * order: a service after those it depends on, so the gateway comes last.
+ */
+export const APPS = loadRegistry();
 
 /** Test services run 1000 ports up, so a test run never collides with `npm start`. */
 const PORT_OFFSET = { dev: 0, test: 1000 };
@@ -45,17 +39,16 @@ export function serviceEnv(profile, infraEnv) {
   // resolves, a measurable share of a feed page's CPU). What the API exposes is set by our own
   // settings (GRAPHQL_MODE, introspection), not by NODE_ENV.
   env.NODE_ENV ??= 'production';
-  // Where each subgraph serves GraphQL (the sandbox is a REST peer: PAYMENT_PROVIDER_URL below).
+  // Where each service reaches its peers, as the registry names them: the subgraphs (for the
+  // gateway), identity's public keys (every service verifies access tokens against them), the
+  // card-processor sandbox (billing). A service's URL of itself (the payment webhook) defaults
+  // to its own HOST and PORT.
   for (const app of APPS) {
-    if (app.name !== 'gateway' && app.name !== 'payment-sandbox')
-      env[`${app.name.toUpperCase().replace(/-/g, '_')}_URL`] = `${baseUrl(app, profile)}/graphql`;
+    for (const [name, spec] of Object.entries(app.env)) {
+      const peer = spec.peer && spec.peer !== app.name && APPS.find((a) => a.name === spec.peer);
+      if (peer) env[name] = `${baseUrl(peer, profile)}${spec.path ?? ''}`;
+    }
   }
-  // Every service verifies access tokens against identity's public keys.
-  const identity = APPS.find((a) => a.name === 'identity');
-  env.IDENTITY_JWKS_URL = `${baseUrl(identity, profile)}/.well-known/jwks.json`;
-  // Billing hands payments to the local card-processor sandbox.
-  const paymentSandbox = APPS.find((a) => a.name === 'payment-sandbox');
-  env.PAYMENT_PROVIDER_URL = baseUrl(paymentSandbox, profile);
   // Both sides default to the sandbox's development secret; one variable sets both here.
   if (process.env.PAYMENT_WEBHOOK_SECRET) env.WEBHOOK_SECRET = process.env.PAYMENT_WEBHOOK_SECRET;
   // `npm start` is a developer's stack that the perf suites load from one address with a few
@@ -147,7 +140,7 @@ export async function waitUntilReady(profile, apps = APPS, timeoutMs = 120_000) 
 
 async function isReady(app, profile) {
   try {
-    const response = await fetch(`${baseUrl(app, profile)}/health/ready`, {
+    const response = await fetch(`${baseUrl(app, profile)}${app.probes.ready}`, {
       signal: AbortSignal.timeout(2000),
     });
     return response.status === 200;
