@@ -9,6 +9,7 @@ import { build } from './build.mjs';
 import { APPS, baseUrl, gatewayUrl, startApps, stopApps, waitUntilReady } from './lib/apps.mjs';
 import { ensureChromium } from './lib/chromium.mjs';
 import { ensureInstalled } from './lib/install.mjs';
+import { ensurePrometheus } from './lib/prometheus.mjs';
 import { root, run } from './lib/run.mjs';
 
 const PROFILE = 'test';
@@ -31,6 +32,8 @@ async function main() {
   await ensureInstalled();
   // The GraphQL IDE's e2e test drives a real browser: installed once (apt-get), before anything starts.
   if (!ONLY || IDE_TEST.includes(ONLY)) await ensureChromium();
+  // The alert rules' unit tests (scripts/tests/observability.test.mjs) run promtool: the same way.
+  await ensurePrometheus();
   await build({ clean: !ONLY });
   // The boundary rule is skipped silently without a project graph: compute it first.
   await run('npx', ['nx', 'show', 'projects'], {

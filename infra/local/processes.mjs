@@ -67,8 +67,12 @@ export function which(command) {
   return null;
 }
 
-/** Installs a Debian package when we are allowed to, otherwise explains what to install. */
-export async function aptInstall(pkg, reason) {
+/**
+ * Installs a Debian package when we are allowed to, otherwise explains what to install.
+ * `recommends: false` leaves out what the package only recommends (prometheus would pull in
+ * node-exporter, a second daemon nobody asked for).
+ */
+export async function aptInstall(pkg, reason, { recommends = true } = {}) {
   if (!isRoot() || !which('apt-get')) {
     throw new InfraError(
       `${reason}: install the "${pkg}" package (e.g. sudo apt-get install -y ${pkg}) and retry`,
@@ -77,7 +81,8 @@ export async function aptInstall(pkg, reason) {
   log(`${reason}: running apt-get install -y ${pkg}`);
   const env = { DEBIAN_FRONTEND: 'noninteractive' };
   await run('apt-get', ['update'], { env, passthrough: true });
-  await run('apt-get', ['install', '-y', pkg], { env, passthrough: true });
+  const args = ['install', '-y', ...(recommends ? [] : ['--no-install-recommends']), pkg];
+  await run('apt-get', args, { env, passthrough: true });
 }
 
 /**

@@ -3,12 +3,16 @@ import { TerminusModule } from '@nestjs/terminus';
 import { MetricsController } from '../metrics/metrics.controller';
 import { ServiceMetrics } from '../metrics/service-metrics';
 import { HealthController } from './health.controller';
-import { Readiness } from './readiness';
+import { probeVerdicts, Readiness } from './readiness';
+
+/** As long as `/health/ready` gives each probe. */
+const PROBE_TIMEOUT_MS = 2000;
 
 /** `/health/live`, `/health/ready` and `/metrics` for a service's own Readiness and metrics. */
 @Module({})
 export class ObservabilityModule {
   static forService(readiness: Readiness, metrics: ServiceMetrics): DynamicModule {
+    metrics.reportReadiness(() => probeVerdicts(readiness, PROBE_TIMEOUT_MS));
     return {
       module: ObservabilityModule,
       imports: [TerminusModule.forRoot({ errorLogStyle: 'json' })],

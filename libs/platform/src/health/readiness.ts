@@ -52,3 +52,16 @@ export async function checkWithin(probe: ReadinessProbe, timeoutMs: number): Pro
     clearTimeout(timer);
   }
 }
+
+/** Every probe's verdict as `/health/ready` reaches it, the lifecycle (draining or not) first. */
+export async function probeVerdicts(
+  readiness: Readiness,
+  timeoutMs: number,
+): Promise<{ probe: string; up: boolean }[]> {
+  const probes = await Promise.all(
+    readiness
+      .list()
+      .map(async (probe) => ({ probe: probe.name, up: (await checkWithin(probe, timeoutMs)).up })),
+  );
+  return [{ probe: 'lifecycle', up: !readiness.isDraining() }, ...probes];
+}

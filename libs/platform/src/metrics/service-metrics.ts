@@ -142,6 +142,23 @@ export class ServiceMetrics {
     });
   }
 
+  /**
+   * `readiness_probe_up{probe}`: 1 or 0 for each readiness probe, checked at scrape time, so an
+   * alert sees what `/health/ready` would answer even where nothing polls it. Once per registry.
+   */
+  reportReadiness(read: () => Promise<readonly { probe: string; up: boolean }[]>): void {
+    if (this.registry.getSingleMetric('readiness_probe_up')) return;
+    new Gauge({
+      name: 'readiness_probe_up',
+      help: 'Readiness probes of the service: 1 up, 0 down (any 0 makes /health/ready answer 503)',
+      labelNames: ['probe'],
+      registers: [this.registry],
+      async collect() {
+        for (const result of await read()) this.set({ probe: result.probe }, result.up ? 1 : 0);
+      },
+    });
+  }
+
   /** A gauge computed at scrape time, e.g. a cache hit ratio or a pool's usage. */
   gaugeFrom(name: string, help: string, read: () => number): void {
     new Gauge({
