@@ -1,7 +1,12 @@
 import { ApolloGatewayDriver, ApolloGatewayDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
-import { errorFormatter, ObservabilityModule, stopOnShutdown } from '@voltstream/platform';
+import {
+  consistencyTokenPlugin,
+  errorFormatter,
+  ObservabilityModule,
+  stopOnShutdown,
+} from '@voltstream/platform';
 import { GraphQLError } from 'graphql';
 import { GRAPHQL_PATH, subgraphUrl } from './config';
 import { ForwardingDataSource } from './forwarded-headers';
@@ -46,6 +51,7 @@ export class AppModule {
               loginThrottlePlugin(runtime.loginThrottle),
               runtime.liveSchema.plugin(),
               subscriptionsOverWebSocketPlugin(),
+              consistencyTokenPlugin(),
               ...(runtime.ide ? [runtime.ide.plugin] : []),
             ],
             persistedQueries: runtime.persistedQueries.option,

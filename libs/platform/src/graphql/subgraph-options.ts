@@ -10,6 +10,7 @@ import { DateTimeScalar } from './date-time.scalar';
 import { DEAD_LETTER_SCHEMA, deadLetterFields } from './dead-letter-fields';
 import { formatGraphQLError } from './error-format';
 import { operationGatePlugin, PublicSurface } from './operation-gate';
+import { consistencyTokenPlugin } from './written-token';
 
 /** Apollo's formatError for a service: codes per API.md, internal errors to the log only. */
 export function errorFormatter(logger: JsonLogger) {
@@ -32,7 +33,8 @@ class SubgraphModule {}
 /**
  * The GraphQL module every subgraph shares: schema-first SDL from `typePaths`, federation 2,
  * the DateTime scalar, errors mapped to codes, no stack traces, the operation gate (a verified
- * access token for everything but `publicSurface`) and, where the service runs projections, the
+ * access token for everything but `publicSurface`), the consistency token of a scalar mutation
+ * (written-token.ts) and, where the service runs projections, the
  * operator's dead-letter fields.
  */
 export function subgraphModule(typePaths: string[], logger: JsonLogger, gate: SubgraphGate): DynamicModule {
@@ -48,7 +50,7 @@ export function subgraphModule(typePaths: string[], logger: JsonLogger, gate: Su
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
     context: ({ req }: { req: unknown }) => ({ req }),
-    plugins: [operationGatePlugin(gate.auth, gate.publicSurface ?? {})],
+    plugins: [operationGatePlugin(gate.auth, gate.publicSurface ?? {}), consistencyTokenPlugin()],
     formatError: errorFormatter(logger),
   });
   return {
