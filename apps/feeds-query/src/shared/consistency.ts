@@ -1,10 +1,8 @@
 import {
   COURSE_AGGREGATE,
   ConsistencyToken,
-  decodeConsistencyToken,
-  DomainError,
   ENROLLMENT_AGGREGATE,
-  ErrorCodes,
+  issuedConsistencyToken,
   USER_ACTIVITY_AGGREGATE,
   USER_FOLLOWS_AGGREGATE,
   UUID_PATTERN,
@@ -29,15 +27,9 @@ const AGGREGATE_IDS: Record<string, RegExp> = {
  * meter's, say) asks nothing of this read model; one we never issued is BAD_USER_INPUT.
  */
 export function feedsWriteOf(text: string | null | undefined, path = 'consistency'): ConsistencyToken | null {
-  if (!text) return null;
-  const token = decodeConsistencyToken(text);
-  if (!token) {
-    throw new DomainError(ErrorCodes.badUserInput, `${path} is not a token this API issued`, [
-      { path, code: ErrorCodes.badUserInput, message: 'unknown token' },
-    ]);
-  }
-  const idShape = AGGREGATE_IDS[token.aggregateType];
-  return idShape?.test(token.aggregateId) ? token : null;
+  const token = issuedConsistencyToken(text, path);
+  const idShape = token && AGGREGATE_IDS[token.aggregateType];
+  return idShape && idShape.test(token.aggregateId) ? token : null;
 }
 
 /**
