@@ -258,31 +258,39 @@ describe('read-your-writes through the gateway', () => {
     });
   });
 
-  it('register answers its token in the AuthPayload; me given it (argument or header) shows the new account, and a token never issued is BAD_USER_INPUT', async () => {
-    const registered = await register();
-    const { accessToken, consistencyToken, user } = dataOf(registered).register;
-    assert.equal(typeof consistencyToken, 'string', 'register answers a consistency token');
-    const person: Person = { id: user.id, token: accessToken, email: registered.email };
-    const ME = 'query($c: String) { me(consistency: $c) { id email } }';
+  it("register answers its token in the AuthPayload; me and feeds' user(id) given it show the new account while the replica stands still, and a token never issued is BAD_USER_INPUT", async () => {
+    await withReplicaPaused(async () => {
+      const registered = await register();
+      const { accessToken, consistencyToken, user } = dataOf(registered).register;
+      assert.equal(typeof consistencyToken, 'string', 'register answers a consistency token');
+      const token = consistencyToken as string;
+      const person: Person = { id: user.id, token: accessToken, email: registered.email };
+      const onReplica = await queryOnce(feedsOnReplica, 'SELECT 1 FROM users WHERE id = $1', [user.id]);
+      assert.equal(onReplica.length, 0, "the replica lacks feeds' copy of the registration");
 
-    const byArgument = dataOf(
-      await gateway<{ me: { id: string; email: string } }>(ME, { c: consistencyToken }, signedIn(person)),
-    );
-    assert.deepEqual(
-      byArgument.me,
-      { id: user.id, email: registered.email },
-      'me given the token as argument',
-    );
-    const byHeader = dataOf(
-      await gateway<{ me: { id: string; email: string } }>(
-        ME,
-        {},
-        signedIn(person, { 'x-consistency-token': consistencyToken as string }),
-      ),
-    );
-    assert.deepEqual(byHeader.me, { id: user.id, email: registered.email }, 'me given the token as header');
+      // identity reads the primary it writes to; feeds learns users from identity's events.
+      const READ = `query($id: ID!, $c: String) {
+        me(consistency: $c) { id email }
+        user(id: $id, consistency: $c) { id followerCount }
+      }`;
+      type Read = { me: { id: string; email: string } | null; user: { id: string } | null };
+      const byArgument = dataOf(await gateway<Read>(READ, { id: user.id, c: token }, signedIn(person)));
+      assert.deepEqual(byArgument.me, { id: user.id, email: registered.email }, 'me given the token');
+      assert.equal(byArgument.user?.id, user.id, 'user(id) given the token');
+      const byHeader = dataOf(
+        await gateway<Read>(READ, { id: user.id }, signedIn(person, { 'x-consistency-token': token })),
+      );
+      assert.deepEqual(byHeader.me, { id: user.id, email: registered.email }, 'me given the token as header');
 
-    const forged = await gateway<{ me: unknown }>(ME, { c: 'ct1.not-a-token' }, signedIn(person));
-    assert.equal(forged.errors[0]?.extensions?.code, 'BAD_USER_INPUT', 'a token never issued is refused');
+      const forged = await gateway<Read>(READ, { id: user.id, c: 'ct1.not-a-token' }, signedIn(person));
+      assert.deepEqual(
+        forged.errors.map((error) => [error.path?.[0], error.extensions?.code]).sort(),
+        [
+          ['me', 'BAD_USER_INPUT'],
+          ['user', 'BAD_USER_INPUT'],
+        ],
+        'a token never issued is refused',
+      );
+    });
   });
 });

@@ -1,7 +1,11 @@
 export interface GraphQLResponse<T> {
   status: number;
   data: T | null;
-  errors: { message: string; extensions?: Record<string, unknown> & { code?: string } }[];
+  errors: {
+    message: string;
+    path?: (string | number)[];
+    extensions?: Record<string, unknown> & { code?: string };
+  }[];
   /** The response's top-level extensions (`consistencyToken` after a scalar mutation); {} without. */
   extensions: Record<string, unknown>;
   headers: Headers;
