@@ -2,7 +2,12 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { ApolloGatewayDriver, ApolloGatewayDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
-import { errorFormatter, ObservabilityModule, stopOnShutdown } from '@voltstream/platform';
+import {
+  consistencyTokenPlugin,
+  errorFormatter,
+  ObservabilityModule,
+  stopOnShutdown,
+} from '@voltstream/platform';
 import { GraphQLError } from 'graphql';
 import { GRAPHQL_PATH, subgraphUrl } from './config';
 import { ForwardingDataSource } from './forwarded-headers';
@@ -51,6 +56,7 @@ export class AppModule {
               loginThrottlePlugin(runtime.loginThrottle),
               runtime.liveSchema.plugin(),
               subscriptionsOverWebSocketPlugin(),
+              consistencyTokenPlugin(),
               ...(runtime.ide ? [runtime.ide.plugin] : []),
             ],
             persistedQueries: runtime.persistedQueries.option,

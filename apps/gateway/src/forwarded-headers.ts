@@ -1,5 +1,12 @@
 import { GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { clientAddressOf, header, RequestLike } from '@voltstream/platform';
+import {
+  answerWithConsistencyToken,
+  clientAddressOf,
+  CONSISTENCY_TOKEN_EXTENSION,
+  CONSISTENCY_TOKEN_HEADER,
+  header,
+  RequestLike,
+} from '@voltstream/platform';
 import { GraphQLError } from 'graphql';
 
 /**
@@ -9,6 +16,7 @@ import { GraphQLError } from 'graphql';
 const FORWARDED = ['authorization', 'x-consistency-token', 'x-correlation-id'] as const;
 
 type FetcherResponse = Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0];
+type Received = Parameters<NonNullable<RemoteGraphQLDataSource['didReceiveResponse']>>[0];
 
 export class ForwardingDataSource extends RemoteGraphQLDataSource<{ req?: RequestLike }> {
   override willSendRequest({
@@ -24,6 +32,20 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<{ req?: Reques
     // The client's address as this gateway determined it (never the chain the client sent), for
     // identity's own per-address sign-in throttle.
     request.http.headers.set('x-forwarded-for', clientAddressOf(req));
+  }
+
+  /**
+   * Apollo's gateway drops a subgraph's extensions and headers: the consistency token a scalar
+   * mutation answered with (written-token.ts) is kept for this request, and the gateway's own
+   * consistencyTokenPlugin passes it on to the client the same way.
+   */
+  override didReceiveResponse({ response, context }: Received): Received['response'] {
+    const req = (context as { req?: RequestLike }).req;
+    const extension: unknown = response.extensions?.[CONSISTENCY_TOKEN_EXTENSION];
+    const token =
+      typeof extension === 'string' ? extension : response.http?.headers.get(CONSISTENCY_TOKEN_HEADER);
+    if (req && token) answerWithConsistencyToken({ req }, token);
+    return response;
   }
 
   /**

@@ -1,3 +1,5 @@
+import { DomainError, ErrorCodes } from './errors';
+
 /**
  * A consistency token names a write: the aggregate and the version it reached. A query given a
  * token waits (bounded) until its read model shows at least that version. Opaque to clients.
@@ -25,4 +27,22 @@ export function decodeConsistencyToken(text: string): ConsistencyToken | null {
   const version = Number(versionText);
   if (!aggregateType || !aggregateId || !Number.isSafeInteger(version) || version < 0) return null;
   return { aggregateType, aggregateId, version };
+}
+
+/**
+ * The write a token given to a read names, or null without one; a token this API never issued
+ * is BAD_USER_INPUT at `path` (the `consistency` argument or the `x-consistency-token` header).
+ */
+export function issuedConsistencyToken(
+  text: string | null | undefined,
+  path = 'consistency',
+): ConsistencyToken | null {
+  if (!text) return null;
+  const token = decodeConsistencyToken(text);
+  if (!token) {
+    throw new DomainError(ErrorCodes.badUserInput, `${path} is not a token this API issued`, [
+      { path, code: ErrorCodes.badUserInput, message: 'unknown token' },
+    ]);
+  }
+  return token;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeConsistencyToken, encodeConsistencyToken } from './consistency-token';
+import { decodeConsistencyToken, encodeConsistencyToken, issuedConsistencyToken } from './consistency-token';
+import { DomainError } from './errors';
 import { LiveChannels, parseEntityChangeMessage, parseReadingMessage } from './live-updates';
 import { parseEnergyEvent, UnknownEventError } from './energy/energy-events';
 import { parseEnvelope } from './envelope';
@@ -57,6 +58,22 @@ describe('consistency token', () => {
     assert.deepEqual(decodeConsistencyToken(encodeConsistencyToken(token)), token);
     assert.equal(decodeConsistencyToken('ct1.bm9wZQ'), null);
     assert.equal(decodeConsistencyToken('something else'), null);
+  });
+});
+
+describe('a token given to a read', () => {
+  it('is the write it names, nothing without one, and BAD_USER_INPUT at its path when never issued', () => {
+    const token = { aggregateType: 'UserFollows', aggregateId: 'a1', version: 3 };
+    assert.deepEqual(issuedConsistencyToken(encodeConsistencyToken(token)), token);
+    assert.equal(issuedConsistencyToken(undefined), null);
+    assert.equal(issuedConsistencyToken(''), null);
+    assert.throws(
+      () => issuedConsistencyToken('ct1.bm9wZQ', 'x-consistency-token'),
+      (error: unknown) =>
+        error instanceof DomainError &&
+        error.code === 'BAD_USER_INPUT' &&
+        error.fieldErrors[0]?.path === 'x-consistency-token',
+    );
   });
 });
 

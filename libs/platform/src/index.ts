@@ -39,6 +39,7 @@ export * from './auth/jwks-key-source';
 export * from './auth/authenticator';
 export * from './graphql/date-time.scalar';
 export * from './graphql/request-context';
+export * from './graphql/written-token';
 export * from './graphql/subgraph-options';
 export * from './graphql/root-fields';
 export * from './graphql/operation-gate';

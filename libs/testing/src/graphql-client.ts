@@ -1,7 +1,13 @@
 export interface GraphQLResponse<T> {
   status: number;
   data: T | null;
-  errors: { message: string; extensions?: Record<string, unknown> & { code?: string } }[];
+  errors: {
+    message: string;
+    path?: (string | number)[];
+    extensions?: Record<string, unknown> & { code?: string };
+  }[];
+  /** The response's top-level extensions (`consistencyToken` after a scalar mutation); {} without. */
+  extensions: Record<string, unknown>;
   headers: Headers;
 }
 
@@ -21,11 +27,16 @@ export async function graphql<T = Record<string, unknown>>(
   const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
   if (options.token) headers['authorization'] = `Bearer ${options.token}`;
   const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-  const body = (await response.json()) as { data?: T | null; errors?: GraphQLResponse<T>['errors'] };
+  const body = (await response.json()) as {
+    data?: T | null;
+    errors?: GraphQLResponse<T>['errors'];
+    extensions?: Record<string, unknown>;
+  };
   return {
     status: response.status,
     data: body.data ?? null,
     errors: body.errors ?? [],
+    extensions: body.extensions ?? {},
     headers: response.headers,
   };
 }

@@ -1,10 +1,8 @@
 import {
   BILLING_ACCOUNT_AGGREGATE,
   ConsistencyToken,
-  decodeConsistencyToken,
-  DomainError,
-  ErrorCodes,
   INVOICE_AGGREGATE,
+  issuedConsistencyToken,
   TARIFF_AGGREGATE,
   UUID_PATTERN,
 } from '@voltstream/contracts';
@@ -22,14 +20,8 @@ const TABLES: Record<string, string> = {
  * meter's, say) asks nothing of this read model; one we never issued is BAD_USER_INPUT.
  */
 export function billingWriteOf(text: string | undefined, path = 'consistency'): ConsistencyToken | null {
-  if (!text) return null;
-  const token = decodeConsistencyToken(text);
-  if (!token) {
-    throw new DomainError(ErrorCodes.badUserInput, `${path} is not a token this API issued`, [
-      { path, code: ErrorCodes.badUserInput, message: 'unknown token' },
-    ]);
-  }
-  return TABLES[token.aggregateType] && UUID_PATTERN.test(token.aggregateId) ? token : null;
+  const token = issuedConsistencyToken(text, path);
+  return token && TABLES[token.aggregateType] && UUID_PATTERN.test(token.aggregateId) ? token : null;
 }
 
 /**

@@ -1,13 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Args, Context, Parent, Query, ResolveField, ResolveReference, Resolver } from '@nestjs/graphql';
-import {
-  decodeConsistencyToken,
-  DomainError,
-  ENERGY_AGGREGATE,
-  ErrorCodes,
-  notFound,
-  UUID_PATTERN,
-} from '@voltstream/contracts';
+import { ENERGY_AGGREGATE, issuedConsistencyToken, notFound, UUID_PATTERN } from '@voltstream/contracts';
 import { Authenticator, consistencyTokenOf, GraphQLContext, isOwnerOrAdmin } from '@voltstream/platform';
 import { ConsumptionArgs, ConsumptionPage, readConsumption } from '../consumption/consumption-reads';
 import { EnergyQueryRuntime } from '../runtime';
@@ -87,13 +80,7 @@ export class MeterResolver {
 
   /** The version a token asks for; tokens of other objects ask for nothing here. */
   private tokenVersion(text: string | undefined, meterId: string): number {
-    if (!text) return 0;
-    const token = decodeConsistencyToken(text);
-    if (!token) {
-      throw new DomainError(ErrorCodes.badUserInput, 'consistency is not a token this API issued', [
-        { path: 'consistency', code: ErrorCodes.badUserInput, message: 'unknown token' },
-      ]);
-    }
-    return token.aggregateType === ENERGY_AGGREGATE && token.aggregateId === meterId ? token.version : 0;
+    const token = issuedConsistencyToken(text);
+    return token?.aggregateType === ENERGY_AGGREGATE && token.aggregateId === meterId ? token.version : 0;
   }
 }

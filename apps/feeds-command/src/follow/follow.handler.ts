@@ -1,4 +1,10 @@
-import { FeedsEventTypes, notFound, USER_FOLLOWS_AGGREGATE, UUID_PATTERN } from '@voltstream/contracts';
+import {
+  encodeConsistencyToken,
+  FeedsEventTypes,
+  notFound,
+  USER_FOLLOWS_AGGREGATE,
+  UUID_PATTERN,
+} from '@voltstream/contracts';
 import { decideFollowing, FollowCommand, FollowEvent } from '@voltstream/feeds';
 import { Caller, Queryable } from '@voltstream/platform';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,7 +13,9 @@ import { advanceStream, FeedsOutbox, lockStream } from '../shared/feeds-outbox';
 
 /**
  * Follow and unfollow: the caller's UserFollows stream, locked while one decision runs, so two
- * follows of the same user at once emit one Followed. Both are idempotent and answer true.
+ * follows of the same user at once emit one Followed. Both are idempotent; each answers the
+ * consistency token of the stream's version after it (the current one when nothing changed), so
+ * a read given it shows the follows as they stand now.
  */
 export class FollowHandler {
   constructor(
@@ -16,33 +24,38 @@ export class FollowHandler {
     private readonly followeeWaitMs = 5000,
   ) {}
 
-  async follow(caller: Caller, userId: string): Promise<boolean> {
+  async follow(caller: Caller, userId: string): Promise<string> {
     // Oneself is known, and refused by the domain below: no need to wait for it.
     if (userId !== caller.userId) await this.requireKnownUser(userId);
     return this.decide(caller, { type: 'Follow', followeeId: userId, now: new Date() });
   }
 
-  async unfollow(caller: Caller, userId: string): Promise<boolean> {
+  async unfollow(caller: Caller, userId: string): Promise<string> {
     if (!UUID_PATTERN.test(userId)) throw notFound('user');
     return this.decide(caller, { type: 'Unfollow', followeeId: userId, now: new Date() });
   }
 
-  private async decide(caller: Caller, command: FollowCommand): Promise<boolean> {
-    await this.db.transaction(async (tx) => {
-      const version = await lockStream(tx, USER_FOLLOWS_AGGREGATE, caller.userId);
+  private async decide(caller: Caller, command: FollowCommand): Promise<string> {
+    const version = await this.db.transaction(async (tx) => {
+      const current = await lockStream(tx, USER_FOLLOWS_AGGREGATE, caller.userId);
       const edge = await tx.query<unknown[]>(
         'SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = $2',
         [caller.userId, command.followeeId],
       );
       const following = new Set(edge.length > 0 ? [command.followeeId] : []);
       const events = decideFollowing({ userId: caller.userId, following }, command);
-      if (events.length === 0) return;
+      if (events.length === 0) return current;
       for (const event of events) await save(tx, event);
-      const last = version + events.length;
+      const last = current + events.length;
       await advanceStream(tx, USER_FOLLOWS_AGGREGATE, caller.userId, last);
       await this.outbox.emit(tx, last, events, { actorId: caller.userId, occurredAt: command.now });
+      return last;
     });
-    return true;
+    return encodeConsistencyToken({
+      aggregateType: USER_FOLLOWS_AGGREGATE,
+      aggregateId: caller.userId,
+      version,
+    });
   }
 
   /**

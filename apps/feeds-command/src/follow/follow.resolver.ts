@@ -1,8 +1,12 @@
 import { Inject } from '@nestjs/common';
 import { Args, Context, Mutation, Resolver } from '@nestjs/graphql';
-import { Authenticator, GraphQLContext } from '@voltstream/platform';
+import { answerWithConsistencyToken, Authenticator, GraphQLContext } from '@voltstream/platform';
 import { FollowHandler } from './follow.handler';
 
+/**
+ * `follow` and `unfollow` answer `true`: the write they made travels beside the payload, as
+ * `extensions.consistencyToken` and the `x-consistency-token` header (written-token.ts).
+ */
 @Resolver()
 export class FollowResolver {
   constructor(
@@ -11,14 +15,16 @@ export class FollowResolver {
   ) {}
 
   @Mutation('follow')
-  async follow(@Args('userId') userId: string, @Context() context: GraphQLContext) {
+  async follow(@Args('userId') userId: string, @Context() context: GraphQLContext): Promise<boolean> {
     const caller = await this.auth.callerOf(context);
-    return this.handler.follow(caller, userId);
+    answerWithConsistencyToken(context, await this.handler.follow(caller, userId));
+    return true;
   }
 
   @Mutation('unfollow')
-  async unfollow(@Args('userId') userId: string, @Context() context: GraphQLContext) {
+  async unfollow(@Args('userId') userId: string, @Context() context: GraphQLContext): Promise<boolean> {
     const caller = await this.auth.callerOf(context);
-    return this.handler.unfollow(caller, userId);
+    answerWithConsistencyToken(context, await this.handler.unfollow(caller, userId));
+    return true;
   }
 }

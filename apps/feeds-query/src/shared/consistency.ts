@@ -1,10 +1,9 @@
 import {
   COURSE_AGGREGATE,
   ConsistencyToken,
-  decodeConsistencyToken,
-  DomainError,
   ENROLLMENT_AGGREGATE,
-  ErrorCodes,
+  IDENTITY_AGGREGATE,
+  issuedConsistencyToken,
   USER_ACTIVITY_AGGREGATE,
   USER_FOLLOWS_AGGREGATE,
   UUID_PATTERN,
@@ -16,8 +15,9 @@ const ENROLLMENT_ID = new RegExp(
   'i',
 );
 
-/** The aggregates of feeds and the shape of their ids. */
+/** The aggregates of feeds, and identity's users it keeps, with the shape of their ids. */
 const AGGREGATE_IDS: Record<string, RegExp> = {
+  [IDENTITY_AGGREGATE]: UUID_PATTERN,
   [COURSE_AGGREGATE]: UUID_PATTERN,
   [ENROLLMENT_AGGREGATE]: ENROLLMENT_ID,
   [USER_FOLLOWS_AGGREGATE]: UUID_PATTERN,
@@ -25,19 +25,14 @@ const AGGREGATE_IDS: Record<string, RegExp> = {
 };
 
 /**
- * The feeds write a token names, or null without a token. A token of another domain (a
- * meter's, say) asks nothing of this read model; one we never issued is BAD_USER_INPUT.
+ * The write a token names that this read model shows, or null without a token: a feeds write,
+ * or a registration (`user(id)` reads who is registered). A token of another domain (a meter's,
+ * say) asks nothing of this read model; one we never issued is BAD_USER_INPUT.
  */
 export function feedsWriteOf(text: string | null | undefined, path = 'consistency'): ConsistencyToken | null {
-  if (!text) return null;
-  const token = decodeConsistencyToken(text);
-  if (!token) {
-    throw new DomainError(ErrorCodes.badUserInput, `${path} is not a token this API issued`, [
-      { path, code: ErrorCodes.badUserInput, message: 'unknown token' },
-    ]);
-  }
-  const idShape = AGGREGATE_IDS[token.aggregateType];
-  return idShape?.test(token.aggregateId) ? token : null;
+  const token = issuedConsistencyToken(text, path);
+  const idShape = token && AGGREGATE_IDS[token.aggregateType];
+  return idShape && idShape.test(token.aggregateId) ? token : null;
 }
 
 /**
@@ -51,6 +46,11 @@ export async function waitForWrite(
 ): Promise<void> {
   if (!write) return;
   await waitForReadModel(async () => {
+    // A user's only write feeds sees is the registration (version 1): the users row.
+    if (write.aggregateType === IDENTITY_AGGREGATE) {
+      const users = await db.query<unknown[]>('SELECT 1 FROM users WHERE id = $1', [write.aggregateId]);
+      return users.length > 0;
+    }
     const rows = await db.query<{ version: number }[]>(
       'SELECT version FROM aggregate_versions WHERE aggregate_type = $1 AND aggregate_id = $2',
       [write.aggregateType, write.aggregateId.toLowerCase()],

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
-import { Context, Parent, Query, ResolveField, ResolveReference, Resolver } from '@nestjs/graphql';
-import { UUID_PATTERN } from '@voltstream/contracts';
-import { Authenticator, GraphQLContext, isOwnerOrAdmin } from '@voltstream/platform';
+import { Args, Context, Parent, Query, ResolveField, ResolveReference, Resolver } from '@nestjs/graphql';
+import { issuedConsistencyToken, UUID_PATTERN } from '@voltstream/contracts';
+import { Authenticator, consistencyTokenOf, GraphQLContext, isOwnerOrAdmin } from '@voltstream/platform';
 import { DataSource } from 'typeorm';
 import { accountStore, toUser, UserView } from '../accounts/account-store';
 
@@ -17,9 +17,16 @@ export class UserResolver {
     @Inject(Authenticator) private readonly auth: Authenticator,
   ) {}
 
-  /** Null without a token; an invalid or expired token is UNAUTHENTICATED. */
+  /**
+   * Null without a token; an invalid or expired token is UNAUTHENTICATED. A consistency token
+   * is checked but waited for by nothing: accounts are read on the primary they are written to.
+   */
   @Query('me')
-  async me(@Context() context: GraphQLContext): Promise<UserView | null> {
+  async me(
+    @Args('consistency') consistency: string | null,
+    @Context() context: GraphQLContext,
+  ): Promise<UserView | null> {
+    issuedConsistencyToken(consistencyTokenOf(context, consistency));
     const caller = await this.auth.optionalCaller(context);
     if (!caller) return null;
     const account = await accountStore.byId(this.db, caller.userId);

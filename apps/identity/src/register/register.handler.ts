@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   DomainError,
+  encodeConsistencyToken,
   ErrorCodes,
   IDENTITY_AGGREGATE,
   IdentityEventTypes,
@@ -14,7 +15,10 @@ import { Account, accountStore } from '../accounts/account-store';
 import { hashPassword } from '../accounts/password-hasher';
 import { AuthPayload, TokenIssuer } from '../tokens/token-issuer';
 
-/** Creates a CUSTOMER account, announces it, and signs the new user in. */
+/**
+ * Creates a CUSTOMER account, announces it, and signs the new user in. The consistency token
+ * names the account's first version, for a read (`me`) made right after.
+ */
 export class RegisterHandler {
   constructor(
     private readonly db: DataSource,
@@ -22,7 +26,7 @@ export class RegisterHandler {
     private readonly service: string,
   ) {}
 
-  async execute(input: RegisterInput): Promise<AuthPayload> {
+  async execute(input: RegisterInput): Promise<AuthPayload & { consistencyToken: string }> {
     const registration = decideRegistration(input);
     const account: Account = {
       id: randomUUID(),
@@ -43,17 +47,19 @@ export class RegisterHandler {
         roles: account.roles,
         registeredAt: account.createdAt.toISOString(),
       };
+      const written = { aggregateType: IDENTITY_AGGREGATE, aggregateId: account.id, version: 1 };
       const envelope = newEnvelope({
         type: IdentityEventTypes.UserRegistered,
         schemaVersion: 1,
-        aggregateType: IDENTITY_AGGREGATE,
-        aggregateId: account.id,
-        aggregateVersion: 1,
+        aggregateType: written.aggregateType,
+        aggregateId: written.aggregateId,
+        aggregateVersion: written.version,
         payload,
         actorId: account.id,
       });
       await appendToOutbox(tx, this.service, Topics.identity, [envelope]);
-      return this.tokens.issue(tx, account);
+      const session = await this.tokens.issue(tx, account);
+      return { ...session, consistencyToken: encodeConsistencyToken(written) };
     });
   }
 }

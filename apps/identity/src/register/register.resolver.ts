@@ -9,7 +9,7 @@ export class RegisterResolver {
   constructor(@Inject(RegisterHandler) private readonly handler: RegisterHandler) {}
 
   @Mutation('register')
-  register(@Args('input') input: RegisterInput): Promise<AuthPayload> {
+  register(@Args('input') input: RegisterInput): Promise<AuthPayload & { consistencyToken: string }> {
     return this.handler.execute(input);
   }
 }

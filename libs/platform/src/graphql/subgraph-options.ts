@@ -14,6 +14,7 @@ import { DateTimeScalar } from './date-time.scalar';
 import { DEAD_LETTER_SCHEMA, deadLetterFields } from './dead-letter-fields';
 import { formatGraphQLError } from './error-format';
 import { operationGatePlugin, PublicSurface } from './operation-gate';
+import { consistencyTokenPlugin } from './written-token';
 
 /** Apollo's formatError for a service: codes per API.md, internal errors to the log only. */
 export function errorFormatter(logger: JsonLogger) {
@@ -36,7 +37,8 @@ class SubgraphModule {}
 /**
  * The GraphQL module every subgraph shares: schema-first SDL from `typePaths`, federation 2,
  * the DateTime scalar, errors mapped to codes, no stack traces, the operation gate (a verified
- * access token for everything but `publicSurface`) and, where the service runs projections, the
+ * access token for everything but `publicSurface`), the consistency token of a scalar mutation
+ * (written-token.ts) and, where the service runs projections, the
  * operator's dead-letter fields.
  */
 export function subgraphModule(typePaths: string[], logger: JsonLogger, gate: SubgraphGate): DynamicModule {
@@ -54,6 +56,7 @@ export function subgraphModule(typePaths: string[], logger: JsonLogger, gate: Su
     context: ({ req }: { req: unknown }) => ({ req }),
     plugins: [
       operationGatePlugin(gate.auth, gate.publicSurface ?? {}),
+      consistencyTokenPlugin(),
       // Apollo's cache-control plugin hooks every field resolved (we set no cache hints: the read
       // models have their own cache) and inline traces serve only Apollo Studio reporting, which
       // the gateway does not do; both off, so no field pays for them and no caller can ask a

@@ -1,4 +1,4 @@
-import { DomainError } from '@voltstream/contracts';
+import { DomainError, ErrorCodes } from '@voltstream/contracts';
 import { Queryable, ReadRouter } from '../database/read-router';
 import { GraphQLContext, RequestLike } from '../graphql/request-context';
 
@@ -12,7 +12,9 @@ import { GraphQLContext, RequestLike } from '../graphql/request-context';
 export class RequestReads {
   private pinned: Queryable | undefined;
 
-  constructor(private readonly databases: { router: ReadRouter; replica: Queryable | undefined }) {}
+  constructor(
+    private readonly databases: { router: ReadRouter; primary: Queryable; replica: Queryable | undefined },
+  ) {}
 
   /** Runs a read on this request's database. */
   async read<T>(work: (db: Queryable) => Promise<T>): Promise<T> {
@@ -21,7 +23,14 @@ export class RequestReads {
       try {
         return await work(pinned);
       } catch (error) {
-        if (pinned !== this.databases.replica || error instanceof DomainError) throw error;
+        if (pinned !== this.databases.replica) throw error;
+        // Two root fields wait for a token at once: the second found the request pinned to the
+        // replica while the first still waited there. Like the router, read it on the primary.
+        if (error instanceof DomainError && error.code === ErrorCodes.consistencyTimeout) {
+          this.pinned = this.databases.primary;
+          return work(this.databases.primary);
+        }
+        if (error instanceof DomainError) throw error;
         this.pinned = undefined;
       }
     }
