@@ -3,7 +3,8 @@
 // `--cpu-prof`, seeds a meter with 35 days of readings, sends the warm query with distinct `from`
 // values (as the gateway-engines suite does) for --seconds, stops the gateway (which writes the
 // profile) and prints perf/profile-summary.mjs's summary. The stack must be running (`npm start`).
-//   node perf/engines/profile-gateway.mjs [--seconds 15] [--connections 32]
+//   node perf/engines/profile-gateway.mjs [--seconds 15] [--connections 32] [--checkout <dir>]
+// --checkout profiles another checkout's built gateway (e.g. the code before a change).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,11 @@ import { stackTargets } from '../lib/targets.mjs';
 const DISTINCT_FROMS = 1000;
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '15' }, connections: { type: 'string', default: '32' } },
+  options: {
+    seconds: { type: 'string', default: '15' },
+    connections: { type: 'string', default: '32' },
+    checkout: { type: 'string' },
+  },
 });
 const cleanups = [];
 const onCleanup = (fn) => {
@@ -37,6 +42,7 @@ async function main() {
     label: 'profiled',
     nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
     onCleanup,
+    ...(values.checkout ? { main: join(values.checkout, 'dist/apps/gateway/src/main.js') } : {}),
   });
   const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
   const token = await signUp(targets.identity, `${runId}-profile`);
