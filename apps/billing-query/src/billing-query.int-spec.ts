@@ -9,7 +9,15 @@ import {
   Topics,
 } from '@voltstream/contracts';
 import { EventPublisher } from '@voltstream/platform';
-import { databaseUrl, dataOf, graphql, GraphQLResponse, queryOnce, testSettings } from '@voltstream/testing';
+import {
+  databaseUrl,
+  dataOf,
+  eventually,
+  graphql,
+  GraphQLResponse,
+  queryOnce,
+  testSettings,
+} from '@voltstream/testing';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 
@@ -76,6 +84,8 @@ const INVOICE = `query($id: ID!, $c: String) { invoice(id: $id, consistency: $c)
   account { id owner { id } tariff { name currency } meters { id } balance { amountMinor amount currency } }
 } }`;
 
+const ACCOUNT_WITH_TARIFF = 'query($id: ID!) { billingAccount(id: $id) { id tariff { name } } }';
+
 describe('billing-query', () => {
   let owner: User;
   let stranger: User;
@@ -93,6 +103,16 @@ describe('billing-query', () => {
     );
     await redis.subscribe(LiveChannels.invoiceUpdates(history.accountId));
     await publish(history.events);
+    // The account and its tariff travel on other partitions than the invoice: an invoice's token
+    // waits for the invoice only, so the tests below start once the account side has landed.
+    await eventually(
+      async () => {
+        const read = await ask(ACCOUNT_WITH_TARIFF, { id: history.accountId }, owner.token);
+        return read.errors.length === 0 && read.data?.['billingAccount'] ? true : undefined;
+      },
+      10_000,
+      'the account and its tariff to be projected',
+    );
   });
 
   after(async () => {

@@ -147,8 +147,18 @@ describe('Redis and pool faults', () => {
     try {
       const gateway = await startGateway({ ...unlimited, ENERGY_QUERY_URL: query.graphqlUrl });
       try {
-        const read = () =>
-          graphql<ConsumptionResult>(gateway.url, CONSUMPTION, { id: meterId, ...range }, { token });
+        // Each read its own page (`to` a few ms later, the same buckets): none is answered from
+        // the consumption cache or shares another's subgraph call, so every one needs the pool.
+        let distinct = 0;
+        const read = () => {
+          const to = new Date(Date.parse(range.to) + (distinct += 1)).toISOString();
+          return graphql<ConsumptionResult>(
+            gateway.url,
+            CONSUMPTION,
+            { id: meterId, ...range, to },
+            { token },
+          );
+        };
         await locker.connect();
         // The pool's connections block behind this lock for 6 s,
         // while 30 more reads queue for it.
