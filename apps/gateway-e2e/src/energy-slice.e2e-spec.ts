@@ -101,7 +101,7 @@ describe('who may read a meter', () => {
   });
 });
 
-describe('meters served from the cache', () => {
+describe('meters read per request', () => {
   const LATEST =
     'query($id: ID!, $t: String) { meter(id: $id, consistency: $t) { latestReading { at kwh } } }';
   const latestOf = async (token: string, meterId: string, consistency?: string) =>
@@ -114,21 +114,21 @@ describe('meters served from the cache', () => {
       ),
     ).meter.latestReading?.at;
 
-  it('shows what the projector applied since the meter was cached, at once with the token, and to nobody else', async () => {
+  it('shows what the projector applied since the last read, at once with the token, and to nobody else', async () => {
     const user = await newUser();
     const meter = await registerMeter(user, 'UTC');
     const readings = quarterHourReadings('2026-11-10T00:00:00Z', 8);
     const first = dataOf(await recordReadings(user, meter.id, readings.slice(0, 4))).recordReadings;
     assert.equal(await latestOf(user, meter.id, first.consistencyToken), readings[3].at);
-    // Read again without a token: now from the cache, still owner-only.
+    // Read again without a token, still owner-only.
     assert.equal(await latestOf(user, meter.id), readings[3].at);
     const stranger = await graphql(settings.gatewayUrl, LATEST, { id: meter.id }, { token: await newUser() });
     assert.equal(stranger.errors[0]?.extensions?.code, 'NOT_FOUND');
 
     const second = dataOf(await recordReadings(user, meter.id, readings.slice(4))).recordReadings;
-    // The token asks for a newer meter than the cached one: it must not be served.
+    // The token asks for a newer meter than the last read showed.
     assert.equal(await latestOf(user, meter.id, second.consistencyToken), readings[7].at);
-    // Without a token, the projector's commit retires the cached meter.
+    // Without a token, the next read shows what the projector applied.
     const third = dataOf(
       await recordReadings(user, meter.id, quarterHourReadings('2026-11-10T02:00:00Z', 1)),
     );
@@ -145,7 +145,7 @@ describe('meters served from the cache', () => {
     const stranger = await newUser();
     const meters = [await registerMeter(owner, 'UTC'), await registerMeter(owner, 'Europe/London')];
     const theirs = await registerMeter(stranger);
-    // Projected, read by a query that caches no meter, so the first round below reads the database.
+    // Projected before the batch below is asked for.
     const MY_METERS = '{ myMeters { id } }';
     const owns = (token: string, count: number) =>
       eventually(
@@ -171,7 +171,7 @@ describe('meters served from the cache', () => {
         { r: ids.map((id) => ({ __typename: 'Meter', id })) },
         { token: owner },
       );
-    for (const round of ['from the database', 'from the cache']) {
+    for (const round of ['first', 'again (consumption pages cached meanwhile change nothing)']) {
       const entities = dataOf(await ask())._entities;
       assert.deepEqual(
         entities.map((meter) => meter?.timezone ?? null),

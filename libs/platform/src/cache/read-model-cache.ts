@@ -19,7 +19,11 @@ export class ReadModelCache {
     private readonly redis: Redis,
     private readonly namespace: string,
     private readonly ttlSeconds: number,
-  ) {}
+  ) {
+    // Sent by its SHA (EVALSHA) once Redis knows it, not as the whole script per aggregate.
+    if (!('raiseVersion' in redis))
+      redis.defineCommand('raiseVersion', { numberOfKeys: 1, lua: RAISE_VERSION });
+  }
 
   /** An entry counts only if stamped at or above both the projector's bar and `minVersion`. */
   async get<T>(aggregateId: string, field: string, minVersion = 0): Promise<T | undefined> {
@@ -68,9 +72,11 @@ export class ReadModelCache {
   /** Called by the projector after its commit, with the version the aggregate reached. */
   async invalidate(aggregateVersions: ReadonlyMap<string, number>): Promise<void> {
     if (aggregateVersions.size === 0) return;
-    const pipeline = this.redis.pipeline();
+    const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & {
+      raiseVersion(key: string, version: number, ttlSeconds: number): unknown;
+    };
     for (const [aggregateId, version] of aggregateVersions) {
-      pipeline.eval(RAISE_VERSION, 1, this.versionKey(aggregateId), version, this.ttlSeconds * 2);
+      pipeline.raiseVersion(this.versionKey(aggregateId), version, this.ttlSeconds * 2);
       pipeline.del(this.entriesKey(aggregateId));
     }
     await pipeline.exec();
