@@ -109,6 +109,8 @@ describe('LOWER_CONSUMPTION_MONTH from energy.events (projection on a scratch da
     // Redelivery, then a replay of the whole topic from the start: nothing more.
     assert.equal(await apply([shed2]), 0);
     assert.equal(await apply([...stream, home2, shed2]), 0);
+    // A later reading evaluates the rules again: February still qualifies, and is not awarded again.
+    assert.equal(await apply([home.readings(['2026-03-02T12:00:00.000Z', 250])]), 0);
 
     const rows = await earned(owner);
     assert.equal(rows.length, 1);
@@ -129,7 +131,7 @@ describe('LOWER_CONSUMPTION_MONTH from energy.events (projection on a scratch da
     assert.deepEqual(months, [
       { month: '2026-01', wh: '200000' },
       { month: '2026-02', wh: '170000' },
-      { month: '2026-03', wh: '1000' },
+      { month: '2026-03', wh: '1250' },
     ]);
   });
 

@@ -44,7 +44,10 @@ function londonMonth(instant: Date, back: number): string {
  * A customer with one meter: `before` kWh in the month before last, `last` kWh last month (London
  * time), then the latest quarter hour of this month, which completes last month.
  */
-async function customerWhoUsed(beforeKwh: number, lastKwh: number): Promise<Person & { meterId: string }> {
+async function customerWhoUsed(
+  beforeKwh: number,
+  lastKwh: number,
+): Promise<Person & { meterId: string; nextAt: string }> {
   const person = await register();
   const meter = await registerMeter(person.token, ZONE);
   const latest = new Date(Math.floor(Date.now() / QUARTER_HOUR) * QUARTER_HOUR);
@@ -57,7 +60,8 @@ async function customerWhoUsed(beforeKwh: number, lastKwh: number): Promise<Pers
   ];
   // One call per reading, in order: three ReadingsRecorded events, the last one completing the month.
   for (const reading of readings) dataOf(await recordReadings(person.token, meter.id, [reading]));
-  return { ...person, meterId: meter.id };
+  // A quarter hour not read yet, for a reading after the month is complete.
+  return { ...person, meterId: meter.id, nextAt: new Date(latest.getTime() - QUARTER_HOUR).toISOString() };
 }
 
 async function achievementsOf(viewer: Person, userId: string): Promise<string[]> {
@@ -157,15 +161,18 @@ describe('LOWER_CONSUMPTION_MONTH from energy recorded through the gateway', () 
       30_000,
       'feeds-command to pass the replayed events',
     );
+    // A new reading evaluates the rules again: last month still qualifies, and is not awarded again.
+    dataOf(await recordReadings(saver.token, saver.meterId, [{ at: saver.nextAt, kwh: 0.25 }]));
+    await appliedUpTo(saver.meterId, 5);
     assert.deepEqual(await awarded(saver.id), ['LOWER_CONSUMPTION_MONTH']);
     const months = await queryOnce<{ wh: string }>(
       feedsDb,
       'SELECT wh::text FROM energy_meter_months WHERE meter_id = $1 ORDER BY month',
       [saver.meterId],
     );
-    assert.deepEqual(
-      months.map((m) => m.wh),
-      ['100000', '85000', '500'],
+    assert.equal(
+      months.map((m) => Number(m.wh)).reduce((a, b) => a + b),
+      185_750,
       'the replay counted no energy twice',
     );
     assert.equal((await earnedInFeed(saver, saver.id)).length, 1);
