@@ -23,6 +23,7 @@ import { DataSource } from 'typeorm';
 import { AchievementAwarder } from './achievements/achievement-awarder';
 import { BillingFactsProjection } from './achievements/billing-facts.projection';
 import { FeedsCommandSchema1735000000000 } from './migrations/1735000000000-feeds-command-schema';
+import { EnergyFacts1767400000000 } from './migrations/1767400000000-energy-facts';
 import { FeedsOutbox } from './shared/feeds-outbox';
 import { completeLesson, enroll, feedsDb, newUser, outboxEvents, publishCourse } from './testing/feeds-api';
 
@@ -170,7 +171,7 @@ describe('achievements from billing.events (projection on a scratch database)', 
       poolSize: 2,
       connectTimeoutMs: 3000,
       statementTimeoutMs: 10_000,
-      migrations: [FeedsCommandSchema1735000000000],
+      migrations: [FeedsCommandSchema1735000000000, EnergyFacts1767400000000],
     });
     await db.initialize();
     await migrate(db, 'feeds-command-test');

@@ -12,12 +12,14 @@ import {
 import { DataSource } from 'typeorm';
 import { AchievementAwarder } from './achievements/achievement-awarder';
 import { BillingFactsProjection } from './achievements/billing-facts.projection';
+import { EnergyFactsProjection } from './achievements/energy-facts.projection';
 import { LearningFactsProjection } from './achievements/learning-facts.projection';
 import { CompleteLessonHandler } from './complete-lesson/complete-lesson.handler';
 import { FeedsCommandConfig } from './config';
 import { EnrollHandler } from './enroll/enroll.handler';
 import { FollowHandler } from './follow/follow.handler';
 import { FeedsCommandSchema1735000000000 } from './migrations/1735000000000-feeds-command-schema';
+import { EnergyFacts1767400000000 } from './migrations/1767400000000-energy-facts';
 import { PostUpdateHandler } from './post-update/post-update.handler';
 import { PublishCourseHandler } from './publish-course/publish-course.handler';
 import { FeedsOutbox } from './shared/feeds-outbox';
@@ -25,8 +27,8 @@ import { UsersProjection } from './users/users.projection';
 
 /**
  * Everything feeds-command runs on: its database with the outbox relay, the users it learns
- * from identity.events, and the achievement processors over feeds.events and billing.events,
- * which award in this database and emit through the same outbox.
+ * from identity.events, and the achievement processors over feeds.events, billing.events and
+ * energy.events, which award in this database and emit through the same outbox.
  */
 export class FeedsCommandRuntime implements Stoppable {
   readonly readiness = new Readiness();
@@ -54,7 +56,11 @@ export class FeedsCommandRuntime implements Stoppable {
       kafka: config.kafka,
       topic: Topics.feeds,
       topicPartitions: config.feedsTopicPartitions,
-      migrations: [FeedsCommandSchema1735000000000, ProjectionDeadLetters1767300000000],
+      migrations: [
+        FeedsCommandSchema1735000000000,
+        ProjectionDeadLetters1767300000000,
+        EnergyFacts1767400000000,
+      ],
       logger,
       metrics: this.metrics,
       readiness: this.readiness,
@@ -96,6 +102,13 @@ export class FeedsCommandRuntime implements Stoppable {
       partitions: config.billingTopicPartitions,
       probe: 'billing-achievements',
       projection: new BillingFactsProjection(awarder),
+    });
+    this.consumers.add({
+      topic: Topics.energy,
+      groupId: groups.energyAchievements,
+      partitions: config.energyTopicPartitions,
+      probe: 'energy-achievements',
+      projection: new EnergyFactsProjection(awarder),
     });
   }
 

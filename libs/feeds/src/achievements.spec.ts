@@ -87,10 +87,11 @@ describe('a month of lower consumption', () => {
     closedAt: new Date(closedAt),
   });
 
-  it('awards the first month that used less than the calendar month before it', () => {
+  it('awards the first month that used at least 10 % less than the calendar month before it', () => {
     const monthlyConsumption = [
+      month('2025-11', 310_000, '2025-12-01T00:00:00Z'),
       month('2025-12', 300_000, '2026-01-01T00:00:00Z'),
-      month('2026-01', 290_000, '2026-02-01T00:00:00Z'),
+      month('2026-01', 270_000, '2026-02-01T00:00:00Z'),
       month('2026-03', 100_000, '2026-04-01T00:00:00Z'),
     ];
     const [earned] = achievementsEarned({ ...none, monthlyConsumption }, []);
@@ -98,6 +99,15 @@ describe('a month of lower consumption', () => {
       [earned.code, earned.earnedAt],
       ['LOWER_CONSUMPTION_MONTH', new Date('2026-02-01T00:00:00Z')],
     );
+  });
+
+  it('does not award a month a watt-hour short of 10 % less, nor one after a month of nothing', () => {
+    const fivePercent = [month('2026-01', 300_000, '2026-02-01Z'), month('2026-02', 285_000, '2026-03-01Z')];
+    assert.deepEqual(codes({ monthlyConsumption: fivePercent }), []);
+    const justShort = [month('2026-01', 300_000, '2026-02-01Z'), month('2026-02', 270_001, '2026-03-01Z')];
+    assert.deepEqual(codes({ monthlyConsumption: justShort }), []);
+    const fromZero = [month('2026-01', 0, '2026-02-01Z'), month('2026-02', 0, '2026-03-01Z')];
+    assert.deepEqual(codes({ monthlyConsumption: fromZero }), []);
   });
 
   it('needs the month before: a gap or a rise earns nothing', () => {

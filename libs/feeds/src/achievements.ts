@@ -16,6 +16,8 @@ export const ACHIEVEMENT_TITLES: Readonly<Record<AchievementCode, string>> = {
 };
 
 export const LESSONS_IN_A_WEEK = 5;
+/** A month counts as lower when it used at least this many percent less than the month before. */
+export const LOWER_CONSUMPTION_PERCENT = 10;
 /** A rolling week is the half-open span [t, t + 7 × 24 h). */
 export const ROLLING_WEEK_MS = 7 * 24 * 3_600_000;
 
@@ -96,13 +98,18 @@ function fiveLessonsInAWeek(dates: readonly Date[]): Date | null {
   return null;
 }
 
-/** The first closed month that used less energy than the calendar month before it. */
+/** The first closed month that used at least 10 % less energy than the calendar month before it. */
 function lowerConsumptionMonth(months: readonly MonthlyConsumption[]): Date | null {
   const byMonth = new Map(months.map((month) => [month.month, month]));
   const closes = months
     .filter((month) => {
       const previous = byMonth.get(previousMonth(month.month));
-      return previous !== undefined && month.wh < previous.wh;
+      // In integers: wh ≤ 90 % of the month before, exactly.
+      return (
+        previous !== undefined &&
+        previous.wh > 0 &&
+        month.wh * 100 <= previous.wh * (100 - LOWER_CONSUMPTION_PERCENT)
+      );
     })
     .map((month) => month.closedAt);
   return earliest(closes);

@@ -5,6 +5,7 @@ export * from './enrollment';
 export * from './follows';
 export * from './post';
 export * from './achievements';
+export * from './consumption-months';
 export * from './activity';
 export * from './feed-cursor';
 export * from './feed';

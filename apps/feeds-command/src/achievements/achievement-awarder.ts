@@ -1,5 +1,5 @@
 import { USER_ACTIVITY_AGGREGATE } from '@voltstream/contracts';
-import { decideAchievements, UserFacts } from '@voltstream/feeds';
+import { completedMonths, decideAchievements, UserFacts } from '@voltstream/feeds';
 import { Queryable } from '@voltstream/platform';
 import { advanceStream, FeedsOutbox, lockStream } from '../shared/feeds-outbox';
 
@@ -17,7 +17,8 @@ export interface Fact {
 /**
  * Records facts and awards what they earn, inside a projection's transaction: facts, the
  * achievements row and the AchievementEarned outbox row commit together, and the unique
- * (user_id, code) awards each achievement once, whatever is redelivered.
+ * (user_id, code) awards each achievement once, whatever is redelivered. A user's facts also
+ * take their completed months of consumption from the energy tables (EnergyFactsProjection).
  */
 export class AchievementAwarder {
   constructor(private readonly outbox: FeedsOutbox) {}
@@ -93,9 +94,22 @@ async function factsOf(tx: Queryable, userId: string): Promise<UserFacts> {
     [userId],
   );
   const at = (kind: FactKind) => rows.filter((row) => row.kind === kind).map((row) => row.at);
+  const meters = await tx.query<{ meter_id: string; timezone: string; latest_month: string | null }[]>(
+    'SELECT meter_id, timezone, latest_month FROM energy_meters WHERE owner_id = $1',
+    [userId],
+  );
+  const usage = await tx.query<{ meter_id: string; month: string; wh: string }[]>(
+    `SELECT m.meter_id, m.month, m.wh::text FROM energy_meter_months m
+     JOIN energy_meters e USING (meter_id) WHERE e.owner_id = $1`,
+    [userId],
+  );
   return {
     lessonCompletedAt: at('LESSON_COMPLETED'),
     courseCompletedAt: at('COURSE_COMPLETED'),
     invoicePaidAt: at('INVOICE_PAID'),
+    monthlyConsumption: completedMonths(
+      meters.map((m) => ({ meterId: m.meter_id, timeZone: m.timezone, latestMonth: m.latest_month })),
+      usage.map((u) => ({ meterId: u.meter_id, month: u.month, wh: Number(u.wh) })),
+    ),
   };
 }
