@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { dataOf, databaseUrl, eventually, graphql, queryOnce, service } from '@voltstream/testing';
+import {
+  dataOf,
+  databaseUrl,
+  eventually,
+  graphql,
+  GraphQLResponse,
+  queryOnce,
+  service,
+} from '@voltstream/testing';
 import {
   newAdmin,
   newUser,
@@ -11,7 +19,7 @@ import {
   settings,
   totalWh,
 } from './energy-api';
-import { assertReadSidesEqualWriteSide } from './energy-sides';
+import { assertReadSidesEqualWriteSide, lockTable, whenLockWaiters } from './energy-sides';
 import {
   ensureRunning,
   readiness,
@@ -121,6 +129,13 @@ async function gql<T>(query: string, variables: Record<string, unknown>, token: 
   return graphql<T>(settings.gatewayUrl, query, variables, { token });
 }
 
+const ISSUE =
+  'mutation($a: ID!, $s: DateTime!, $e: DateTime!) { issueInvoice(accountId: $a, periodStart: $s, periodEnd: $e) { number } }';
+const iso = (period: { start: Date; end: Date }) => ({
+  s: period.start.toISOString(),
+  e: period.end.toISOString(),
+});
+
 /** The last whole calendar month (UTC) before now, as the scheduler bills it. */
 function lastClosedMonth(now = new Date()): { start: Date; end: Date } {
   const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
@@ -142,12 +157,13 @@ describe('several instances of a command service', () => {
 
     const second = await startInstance('energy-command', {}, { waitReady: true });
     extras.push(second);
-    // The stack's instance led first and keeps leading; the new one stands by.
+    // The stack's instance led first and keeps leading; the new one stands by (the watcher
+    // below would see it leading too).
     await eventually(
       async () =>
-        (await leads(stackUrl)) === true && (await leads(second.baseUrl)) === false ? true : undefined,
+        (await leads(stackUrl)) === true && (await leads(second.baseUrl)) !== undefined ? true : undefined,
       30_000,
-      'the stack energy-command leading and the second standing by',
+      'the stack energy-command leading and the second answering',
     );
 
     let urls = [stackUrl, second.baseUrl];
@@ -246,28 +262,30 @@ describe('several instances of a command service', () => {
     for (let i = 0; i < 4; i += 1) {
       const customer = await newUser();
       const meter = await registerMeter(customer, 'UTC');
-      const opened = await gql<{ openBillingAccount: { id: string } }>(
-        'mutation($input: OpenBillingAccountInput!) { openBillingAccount(input: $input) { id } }',
-        { input: { tariffId, meterIds: [meter.id] } },
-        customer,
+      // Billing learns meters from energy.events: a meter registered a moment ago may not be known yet.
+      const opened = await eventually(
+        async () => {
+          const response = await gql<{ openBillingAccount: { id: string } }>(
+            'mutation($input: OpenBillingAccountInput!) { openBillingAccount(input: $input) { id } }',
+            { input: { tariffId, meterIds: [meter.id] } },
+            customer,
+          );
+          return response.errors[0]?.extensions?.code === 'NOT_FOUND' ? undefined : response;
+        },
+        60_000,
+        `billing to know meter ${meter.id}`,
       );
       const accountId = dataOf(opened).openBillingAccount.id;
       accountIds.push(accountId);
       // Invoice #1, by an admin, for a day before the closed month.
-      const first = await gql<{ issueInvoice: { number: string } }>(
-        'mutation($a: ID!, $s: DateTime!, $e: DateTime!) { issueInvoice(accountId: $a, periodStart: $s, periodEnd: $e) { number } }',
-        {
-          a: accountId,
-          s: earlierDay.toISOString(),
-          e: new Date(earlierDay.getTime() + DAY_MS).toISOString(),
-        },
-        admin,
+      const earlier = { start: earlierDay, end: new Date(earlierDay.getTime() + DAY_MS) };
+      dataOf(
+        await gql<{ issueInvoice: { number: string } }>(ISSUE, { a: accountId, ...iso(earlier) }, admin),
       );
-      dataOf(first);
     }
 
     // Two more billing-command instances whose schedulers run every second (the stack's own
-    // runs every minute): three instances race for the same accounts.
+    // runs every minute).
     const schedulers = await Promise.all(
       [1, 2].map(() =>
         startInstance(
@@ -279,11 +297,43 @@ describe('several instances of a command service', () => {
     );
     extras.push(...schedulers);
 
-    // The accounts opened before the closed month (as if two months ago): now they are due.
-    await queryOnce(BILLING_DB(), 'UPDATE billing_accounts SET opened_at = $2 WHERE id = ANY($1::uuid[])', [
-      accountIds,
-      new Date(earlierDay.getTime() - 30 * DAY_MS),
-    ]);
+    // Hold the invoices table, so that the racers line up behind it: a scheduler's search for
+    // due accounts, and an admin issuing the same closed month for every account through the
+    // gateway (the stack's instance). Then the accounts become due (opened two months ago),
+    // and once they all wait, let go: the scheduler and the admin race for every account.
+    const hold = await lockTable('billing_command', 'invoices', 'ACCESS EXCLUSIVE');
+    let adminIssues: Promise<GraphQLResponse<{ issueInvoice: { number: string } }>[]>;
+    try {
+      await queryOnce(BILLING_DB(), 'UPDATE billing_accounts SET opened_at = $2 WHERE id = ANY($1::uuid[])', [
+        accountIds,
+        new Date(earlierDay.getTime() - 30 * DAY_MS),
+      ]);
+      adminIssues = Promise.all(
+        accountIds.map((accountId) =>
+          gql<{ issueInvoice: { number: string } }>(ISSUE, { a: accountId, ...iso(month) }, admin),
+        ),
+      );
+      // Each admin issue holds its account and waits to check for an overlapping invoice...
+      await whenLockWaiters({
+        database: 'billing_command',
+        applicationName: 'billing-command',
+        queryPattern: 'SELECT 1 FROM invoices WHERE account_id%',
+        count: accountIds.length,
+      });
+      // ...and a scheduler waits to list the accounts due.
+      await whenLockWaiters({
+        database: 'billing_command',
+        applicationName: 'billing-command',
+        queryPattern: '%NOT EXISTS (SELECT 1 FROM invoices i%',
+      });
+    } finally {
+      await hold.release();
+    }
+    const outcomes = await adminIssues;
+    for (const outcome of outcomes) {
+      if (outcome.errors.length > 0)
+        assert.equal(outcome.errors[0]?.extensions?.code, 'CONFLICT', JSON.stringify(outcome.errors));
+    }
 
     type InvoiceRow = {
       account_id: string;
@@ -299,10 +349,11 @@ describe('several instances of a command service', () => {
          WHERE account_id = ANY($1::uuid[]) ORDER BY account_id, sequence`,
         [accountIds],
       );
+    // Those the admin lost to the scheduler, the scheduler issued.
     await eventually(
       async () => ((await invoicesOf()).length >= accountIds.length * 2 ? true : undefined),
       60_000,
-      'the scheduler to invoice the closed month',
+      'every account invoiced for the closed month',
     );
     // Let each instance's scheduler pass over the same accounts a few more times.
     await sleep(3000);
@@ -337,8 +388,8 @@ describe('several instances of a command service', () => {
     }
     // The guard is the issuing transaction, not the scheduler's lock: issuing again is refused.
     const again = await gql<{ issueInvoice: { number: string } }>(
-      'mutation($a: ID!, $s: DateTime!, $e: DateTime!) { issueInvoice(accountId: $a, periodStart: $s, periodEnd: $e) { number } }',
-      { a: accountIds[0], s: month.start.toISOString(), e: month.end.toISOString() },
+      ISSUE,
+      { a: accountIds[0], ...iso(month) },
       admin,
     );
     assert.equal(again.errors[0]?.extensions?.code, 'CONFLICT', JSON.stringify(again.errors));
