@@ -19,7 +19,7 @@ import {
   settings,
   totalWh,
 } from './energy-api';
-import { assertReadSidesEqualWriteSide, lockTable, whenLockWaiters } from './energy-sides';
+import { assertReadSidesEqualWriteSide, lockTable, lockWaiters } from './energy-sides';
 import {
   ensureRunning,
   readiness,
@@ -313,19 +313,22 @@ describe('several instances of a command service', () => {
           gql<{ issueInvoice: { number: string } }>(ISSUE, { a: accountId, ...iso(month) }, admin),
         ),
       );
-      // Each admin issue holds its account and waits to check for an overlapping invoice...
-      await whenLockWaiters({
-        database: 'billing_command',
-        applicationName: 'billing-command',
-        queryPattern: 'SELECT 1 FROM invoices WHERE account_id%',
-        count: accountIds.length,
-      });
-      // ...and a scheduler waits to list the accounts due.
-      await whenLockWaiters({
-        database: 'billing_command',
-        applicationName: 'billing-command',
-        queryPattern: '%NOT EXISTS (SELECT 1 FROM invoices i%',
-      });
+      // Each admin issue holds its account and waits for the invoices table (at its first
+      // statement that reads it); a scheduler waits to list the accounts due.
+      await eventually(
+        async () => {
+          const waits = (await lockWaiters('billing_command', 'billing-command', '%invoices%')).map(
+            (w) => w.query,
+          );
+          // (the payment reconciler reads invoices too: not a racer)
+          const issuing = waits.filter((q) => !q.includes('NOT EXISTS') && !q.includes('payments'));
+          return issuing.length >= accountIds.length && waits.some((q) => q.includes('NOT EXISTS'))
+            ? true
+            : undefined;
+        },
+        60_000,
+        'the admin issues and a scheduler to wait for the invoices table',
+      );
     } finally {
       await hold.release();
     }
