@@ -9,23 +9,15 @@ import {
   INVOICE_AGGREGATE,
   Topics,
 } from '@voltstream/contracts';
-import { ConsumedEvent, createDataSource, migrate, newEnvelope } from '@voltstream/platform';
-import {
-  createScratchDatabase,
-  dataOf,
-  eventually,
-  queryOnce,
-  ScratchDatabase,
-  testSettings,
-} from '@voltstream/testing';
+import { ConsumedEvent, newEnvelope } from '@voltstream/platform';
+import { dataOf, eventually, queryOnce, testSettings } from '@voltstream/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { AchievementAwarder } from './achievements/achievement-awarder';
 import { BillingFactsProjection } from './achievements/billing-facts.projection';
-import { FeedsCommandSchema1735000000000 } from './migrations/1735000000000-feeds-command-schema';
-import { EnergyFacts1767400000000 } from './migrations/1767400000000-energy-facts';
 import { FeedsOutbox } from './shared/feeds-outbox';
 import { completeLesson, enroll, feedsDb, newUser, outboxEvents, publishCourse } from './testing/feeds-api';
+import { scratchFeedsCommandSchema } from './testing/scratch-schema';
 
 const settings = testSettings();
 
@@ -98,8 +90,8 @@ describe('achievements from feeds.events (running service)', () => {
 });
 
 describe('achievements from billing.events (projection on a scratch database)', () => {
-  let scratch: ScratchDatabase;
   let db: DataSource;
+  let drop: (() => Promise<void>) | undefined;
   const projection = new BillingFactsProjection(
     new AchievementAwarder(new FeedsOutbox('feeds-command-test')),
   );
@@ -163,24 +155,10 @@ describe('achievements from billing.events (projection on a scratch database)', 
     db.transaction((tx) => projection.apply(consumed(envelopes), tx));
 
   before(async () => {
-    scratch = await createScratchDatabase(settings.databaseUrl, 'feeds_command_test');
-    db = createDataSource({
-      url: scratch.url,
-      database: scratch.name,
-      applicationName: 'feeds-command-test',
-      poolSize: 2,
-      connectTimeoutMs: 3000,
-      statementTimeoutMs: 10_000,
-      migrations: [FeedsCommandSchema1735000000000, EnergyFacts1767400000000],
-    });
-    await db.initialize();
-    await migrate(db, 'feeds-command-test');
+    ({ db, drop } = await scratchFeedsCommandSchema());
   });
 
-  after(async () => {
-    await db?.destroy();
-    await scratch?.drop();
-  });
+  after(() => drop?.());
 
   it('awards FIRST_INVOICE_PAID to the invoice owner once, in whatever order the events come', async () => {
     const payment = succeeded(paidInvoice, 'PAID', '2026-06-03T10:00:00.000Z');

@@ -8,16 +8,12 @@ import {
   FeedsEventTypes,
   Topics,
 } from '@voltstream/contracts';
-import { ConsumedEvent, createDataSource, migrate, newEnvelope } from '@voltstream/platform';
-import { createScratchDatabase, ScratchDatabase, testSettings } from '@voltstream/testing';
+import { ConsumedEvent, newEnvelope } from '@voltstream/platform';
 import { DataSource } from 'typeorm';
 import { AchievementAwarder } from './achievements/achievement-awarder';
 import { EnergyFactsProjection } from './achievements/energy-facts.projection';
-import { FeedsCommandSchema1735000000000 } from './migrations/1735000000000-feeds-command-schema';
-import { EnergyFacts1767400000000 } from './migrations/1767400000000-energy-facts';
 import { FeedsOutbox } from './shared/feeds-outbox';
-
-const settings = testSettings();
+import { scratchFeedsCommandSchema } from './testing/scratch-schema';
 
 /** A meter's events in order, as energy-command publishes them (one stream per meter). */
 function meterStream(ownerId: string, timezone: string) {
@@ -52,8 +48,8 @@ function meterStream(ownerId: string, timezone: string) {
 }
 
 describe('LOWER_CONSUMPTION_MONTH from energy.events (projection on a scratch database)', () => {
-  let scratch: ScratchDatabase;
   let db: DataSource;
+  let drop: (() => Promise<void>) | undefined;
   const projection = new EnergyFactsProjection(new AchievementAwarder(new FeedsOutbox('feeds-command-test')));
   const consumed = (envelopes: EventEnvelope[]): ConsumedEvent[] =>
     envelopes.map((envelope, i) => ({ envelope, topic: Topics.energy, partition: 0, offset: String(i) }));
@@ -66,24 +62,10 @@ describe('LOWER_CONSUMPTION_MONTH from energy.events (projection on a scratch da
     );
 
   before(async () => {
-    scratch = await createScratchDatabase(settings.databaseUrl, 'feeds_command_test');
-    db = createDataSource({
-      url: scratch.url,
-      database: scratch.name,
-      applicationName: 'feeds-command-test',
-      poolSize: 2,
-      connectTimeoutMs: 3000,
-      statementTimeoutMs: 10_000,
-      migrations: [FeedsCommandSchema1735000000000, EnergyFacts1767400000000],
-    });
-    await db.initialize();
-    await migrate(db, 'feeds-command-test');
+    ({ db, drop } = await scratchFeedsCommandSchema());
   });
 
-  after(async () => {
-    await db?.destroy();
-    await scratch?.drop();
-  });
+  after(() => drop?.());
 
   it('awards a customer whose two meters used 15 % less in a month once, when the month completes', async () => {
     const owner = randomUUID();
