@@ -54,8 +54,8 @@ export class RateLimiter {
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> | undefined;
   private unavailable: Error | undefined;
-  /** Something was charged since the last send started. */
-  private unsent = false;
+  /** Keys charged since their last send: the next batch, without a walk over every window. */
+  private readonly unsent = new Set<string>();
 
   constructor(
     redis: Redis,
@@ -94,7 +94,7 @@ export class RateLimiter {
       this.sending = undefined;
     }
     // Charged while that batch was on its way (or put back after a failure): the next batch.
-    if (this.unsent) this.sendSoon();
+    if (this.unsent.size > 0) this.sendSoon();
   }
 
   private charge(key: string, cost: number, limit: number, now: number): CounterState {
@@ -107,7 +107,7 @@ export class RateLimiter {
     // The shared window closed: Redis starts the next one with the next charge sent.
     if (window.endsAt > 0 && window.endsAt <= now) Object.assign(window, { shared: 0, endsAt: 0 });
     window.pending += cost;
-    this.unsent = true;
+    this.unsent.add(key);
     const resetSeconds =
       window.endsAt > 0 ? Math.max(1, Math.ceil((window.endsAt - now) / 1000)) : this.limits.windowSeconds;
     return { count: window.shared + window.sending + window.pending, limit, resetSeconds };
@@ -120,8 +120,8 @@ export class RateLimiter {
   }
 
   private async send(): Promise<void> {
-    this.unsent = false;
-    const batch = [...this.windows].filter(([, window]) => window.pending > 0);
+    const batch = [...this.unsent].map((key) => [key, this.windows.get(key)!] as const);
+    this.unsent.clear();
     if (batch.length === 0) return;
     for (const [, window] of batch) {
       window.sending = window.pending;
@@ -140,11 +140,11 @@ export class RateLimiter {
       });
       this.unavailable = undefined;
     } catch (error) {
-      for (const [, window] of batch) {
+      for (const [key, window] of batch) {
         window.pending += window.sending;
         window.sending = 0;
+        this.unsent.add(key);
       }
-      this.unsent = true;
       this.unavailable = error instanceof Error ? error : new Error(String(error));
     }
   }

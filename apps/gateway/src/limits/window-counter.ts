@@ -1,3 +1,4 @@
+import { luaCommand } from '@voltstream/platform';
 import Redis from 'ioredis';
 
 /** One counter to add to: `cost` units against `limit` in the current window of `key`. */
@@ -17,16 +18,12 @@ export interface CounterState {
 /**
  * Adds to one counter and starts its window on the first increment: [count, seconds left].
  * One command per counter instead of INCRBY + EXPIRE NX + TTL: a third of the Redis commands
- * the gateway encodes and sends per request. Single-key, so it runs on a Redis Cluster too.
+ * the gateway encodes and sends per request.
  */
 const ADD_TO_WINDOW = `
 local count = redis.call('INCRBY', KEYS[1], ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2], 'NX')
 return { count, redis.call('TTL', KEYS[1]) }`;
-
-type WindowRedis = Redis & {
-  addToWindow(key: string, cost: number, windowSeconds: number): Promise<[number, number]>;
-};
 
 /**
  * Fixed-window counters in Redis: each increment starts its key's window when it is the first,
@@ -34,23 +31,18 @@ type WindowRedis = Redis & {
  * the same keys, so limits hold however many instances run.
  */
 export class FixedWindowCounters {
-  private readonly redis: WindowRedis;
+  private readonly addToWindow: ReturnType<typeof luaCommand>;
 
   constructor(
-    redis: Redis,
+    private readonly redis: Redis,
     private readonly windowSeconds: number,
   ) {
-    // Sent once per connection and then by its SHA (EVALSHA), by ioredis.
-    if (!('addToWindow' in redis))
-      redis.defineCommand('addToWindow', { numberOfKeys: 1, lua: ADD_TO_WINDOW });
-    this.redis = redis as WindowRedis;
+    this.addToWindow = luaCommand(redis, 'addToWindow', ADD_TO_WINDOW);
   }
 
   async add(increments: readonly CounterIncrement[]): Promise<CounterState[]> {
-    const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & {
-      addToWindow(key: string, cost: number, windowSeconds: number): unknown;
-    };
-    for (const { key, cost } of increments) pipeline.addToWindow(key, cost, this.windowSeconds);
+    const pipeline = this.redis.pipeline();
+    for (const { key, cost } of increments) this.addToWindow(pipeline, key, cost, this.windowSeconds);
     const results = (await pipeline.exec()) ?? [];
     return increments.map(({ limit }, i) => {
       const [error, reply] = results[i] ?? [];

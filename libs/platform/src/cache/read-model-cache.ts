@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { luaCommand } from './redis-client';
 
 export interface CacheStats {
   hits: number;
@@ -13,6 +14,7 @@ export interface CacheStats {
  * stamp keeps it from ever being served. Any Redis error counts as a miss.
  */
 export class ReadModelCache {
+  private readonly raiseVersion: ReturnType<typeof luaCommand>;
   readonly stats: CacheStats = { hits: 0, misses: 0, errors: 0 };
 
   constructor(
@@ -20,39 +22,32 @@ export class ReadModelCache {
     private readonly namespace: string,
     private readonly ttlSeconds: number,
   ) {
-    // Sent by its SHA (EVALSHA) once Redis knows it, not as the whole script per aggregate.
-    if (!('raiseVersion' in redis))
-      redis.defineCommand('raiseVersion', { numberOfKeys: 1, lua: RAISE_VERSION });
+    this.raiseVersion = luaCommand(redis, 'raiseReadModelVersion', RAISE_VERSION);
   }
 
   /** An entry counts only if stamped at or above both the projector's bar and `minVersion`. */
   async get<T>(aggregateId: string, field: string, minVersion = 0): Promise<T | undefined> {
-    return (await this.getMany<T>([aggregateId], field, minVersion))[0];
-  }
-
-  /** `get` for several aggregates' entries of one field, in one round trip. */
-  async getMany<T>(
-    aggregateIds: readonly string[],
-    field: string,
-    minVersion = 0,
-  ): Promise<(T | undefined)[]> {
     try {
-      const pipeline = this.redis.pipeline();
-      for (const id of aggregateIds) pipeline.get(this.versionKey(id)).hget(this.entriesKey(id), field);
-      const results = (await pipeline.exec()) ?? [];
-      return aggregateIds.map((_, i) => {
-        const bar = Math.max(Number(results[2 * i]?.[1] ?? 0), minVersion);
-        const raw = results[2 * i + 1]?.[1];
-        const entry = typeof raw === 'string' ? (JSON.parse(raw) as { v: number; data: T }) : undefined;
-        const hit = entry !== undefined && entry.v >= bar;
-        if (hit) this.stats.hits += 1;
-        else this.stats.misses += 1;
-        return hit ? entry.data : undefined;
-      });
+      const results = await this.redis
+        .pipeline()
+        .get(this.versionKey(aggregateId))
+        .hget(this.entriesKey(aggregateId), field)
+        .exec();
+      const bar = Math.max(Number(results?.[0]?.[1] ?? 0), minVersion);
+      const raw = results?.[1]?.[1];
+      if (typeof raw === 'string') {
+        const entry = JSON.parse(raw) as { v: number; data: T };
+        if (entry.v >= bar) {
+          this.stats.hits += 1;
+          return entry.data;
+        }
+      }
+      this.stats.misses += 1;
+      return undefined;
     } catch {
       this.stats.errors += 1;
-      this.stats.misses += aggregateIds.length;
-      return aggregateIds.map(() => undefined);
+      this.stats.misses += 1;
+      return undefined;
     }
   }
 
@@ -72,11 +67,9 @@ export class ReadModelCache {
   /** Called by the projector after its commit, with the version the aggregate reached. */
   async invalidate(aggregateVersions: ReadonlyMap<string, number>): Promise<void> {
     if (aggregateVersions.size === 0) return;
-    const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & {
-      raiseVersion(key: string, version: number, ttlSeconds: number): unknown;
-    };
+    const pipeline = this.redis.pipeline();
     for (const [aggregateId, version] of aggregateVersions) {
-      pipeline.raiseVersion(this.versionKey(aggregateId), version, this.ttlSeconds * 2);
+      this.raiseVersion(pipeline, this.versionKey(aggregateId), version, this.ttlSeconds * 2);
       pipeline.del(this.entriesKey(aggregateId));
     }
     await pipeline.exec();

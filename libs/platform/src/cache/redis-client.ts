@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import Redis, { ChainableCommander } from 'ioredis';
 import { RedisConfig } from '../config/service-config';
 
 /**
@@ -18,4 +18,20 @@ export function createRedis(config: RedisConfig, connectionName: string): Redis 
   // Errors surface on each command; the connection-level ones would only repeat them.
   redis.on('error', () => undefined);
   return redis;
+}
+
+/**
+ * A single-key Lua script as an ioredis command, queued on a pipeline by `(pipeline, key, ...args)`:
+ * ioredis sends the script once and then runs it by its SHA (EVALSHA), instead of the whole text
+ * with every call. Single-key, so it runs on a Redis Cluster too.
+ */
+export function luaCommand(
+  redis: Redis,
+  name: string,
+  lua: string,
+): (pipeline: ChainableCommander, key: string, ...args: (string | number)[]) => void {
+  if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 1, lua });
+  return (pipeline, key, ...args) => {
+    (pipeline as unknown as Record<string, (...values: (string | number)[]) => unknown>)[name](key, ...args);
+  };
 }
