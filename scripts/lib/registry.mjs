@@ -9,6 +9,8 @@
 //   database     the Postgres database it appends to DATABASE_URL
 //   deployments  where it runs: local (npm start), compose, k8s
 //   dependsOn    infrastructure (postgres, postgres-replica, kafka, redis) and peer services
+//   consumes     each variable naming a Kafka consumer group it joins, with the topic that group
+//                reads (infra/k8s scales the service on those groups' lag)
 //   env          every variable its config reads: `required` (a deployment must set it: the code
 //                has no default, or its default only works on a developer's machine), `secret`
 //                (comes from a Secret), `production` (the value production must have), `peer` and

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { env as localInfraEnv } from '../../infra/local/infra.mjs';
 import { APPS, portOf, serviceEnv } from '../lib/apps.mjs';
+import { checkAutoscaling } from '../lib/checks/autoscaling.mjs';
 import { checkCode } from '../lib/checks/code.mjs';
 import { checkKafka, checkPostgres } from '../lib/checks/engines.mjs';
 import { checkK8s, loadK8s } from '../lib/checks/k8s.mjs';
@@ -54,6 +55,10 @@ describe('service registry', () => {
     assert.deepEqual(checkKafka(k8s), []);
   });
 
+  it("infra/k8s scales each service once: consumers on their groups' Kafka lag (KEDA) and CPU, the rest on CPU", () => {
+    assert.deepEqual(checkAutoscaling(registry, k8s), []);
+  });
+
   it('infra/k8s runs Postgres as a CloudNativePG cluster with replicas: commands on -rw, queries on -ro', () => {
     assert.deepEqual(checkPostgres(registry, k8s), []);
   });
@@ -98,6 +103,38 @@ describe('the deployment checks catch', () => {
     reports(
       checkPostgres(registry, broken),
       "k8s: energy-query reads from voltstream-pg-rw, not the replicas' voltstream-pg-ro Service",
+    );
+  });
+
+  it('a projector scaled on another group than the one its code joins, and a second autoscaler', () => {
+    const broken = clone(k8s);
+    const scaled = broken.resources.find(
+      (r) => r.kind === 'ScaledObject' && r.metadata.name === 'energy-query',
+    );
+    scaled.spec.triggers.find((t) => t.type === 'kafka').metadata.consumerGroup = 'energy-query';
+    broken.resources.push({
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'gateway-cpu' },
+      spec: { scaleTargetRef: { kind: 'Deployment', name: 'gateway' }, minReplicas: 2, metrics: [] },
+    });
+    const problems = checkAutoscaling(registry, broken);
+    reports(
+      problems,
+      'k8s: energy-query does not scale on the lag of its consumer group energy-query.read-model (energy.events)',
+    );
+    reports(problems, 'k8s: energy-query scales on consumer group energy-query, which it does not join');
+    reports(
+      problems,
+      'k8s: gateway has 2 HorizontalPodAutoscalers and 0 ScaledObjects, expected one autoscaler',
+    );
+  });
+
+  it('a consumer group the code reads that the registry does not list with its topic', () => {
+    const broken = clone(registry);
+    delete broken.find((s) => s.name === 'feeds-command').consumes.FEEDS_ENERGY_ACHIEVEMENTS_CONSUMER_GROUP;
+    reports(
+      checkCode(broken),
+      'feeds-command: its config reads the consumer group FEEDS_ENERGY_ACHIEVEMENTS_CONSUMER_GROUP, consumes does not list it',
     );
   });
 

@@ -36,12 +36,43 @@ export function codeEnv(service) {
     if (!error.problems) throw error;
     required = error.problems.map((p) => /^(\w+) is required$/.exec(p)?.[1]).filter(Boolean);
   }
-  const defaults = readConfig(Object.fromEntries(required.map((name) => [name, sampleValue(name)])));
-  return { read: [...read], required, port: defaults.service.port, database: defaults.postgres?.database };
+  const base = Object.fromEntries(required.map((name) => [name, sampleValue(name)]));
+  const defaults = readConfig(base);
+  // The consumer group each of `consumes`' variables names when unset: the config is read once
+  // with the variable set to a marker, and the value at the marker's place is the default.
+  const groups = {};
+  for (const variable of Object.keys(service.consumes ?? {})) {
+    const marker = `\u0000${variable}`;
+    const path = pathOf(readConfig({ ...base, [variable]: marker }), marker);
+    groups[variable] = path?.reduce((value, key) => value?.[key], defaults);
+  }
+  return {
+    read: [...read],
+    required,
+    port: defaults.service.port,
+    database: defaults.postgres?.database,
+    groups,
+  };
 }
+
+/** The keys leading to `wanted` inside `value`, or undefined. */
+function pathOf(value, wanted, path = []) {
+  if (value === wanted) return path;
+  if (!value || typeof value !== 'object') return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    const found = pathOf(inner, wanted, [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** A variable that names a Kafka consumer group (the registry's `consumes` lists each with its topic). */
+const isGroupVariable = (name) => /_GROUP$/.test(name);
 
 const sampleValue = (name) =>
   ({ DATABASE_URL: 'postgres://db', REDIS_URL: 'redis://cache', KAFKA_BROKERS: 'kafka:9092' })[name] ?? 'x';
+
+const topics = () => require(join(root, 'dist/libs/contracts/src/index.js')).Topics;
 
 const gatewaySubgraphs = () => JSON.parse(readFileSync(join(root, 'apps/gateway/subgraphs.json'), 'utf8'));
 
@@ -62,6 +93,18 @@ export function checkCode(registry) {
     for (const name of listed)
       if (!expected.has(name))
         problems.push(`${service.name}: the registry lists ${name}, its config does not read it`);
+    const consumes = service.consumes ?? {};
+    for (const name of code.read.filter(isGroupVariable))
+      if (!consumes[name])
+        problems.push(
+          `${service.name}: its config reads the consumer group ${name}, consumes does not list it`,
+        );
+    for (const [name, topic] of Object.entries(consumes)) {
+      if (!code.read.includes(name))
+        problems.push(`${service.name}: consumes lists ${name}, its config does not read it`);
+      if (!Object.values(topics()).includes(topic))
+        problems.push(`${service.name}: consumes ${topic}, which is not a topic of the code`);
+    }
     for (const name of code.required)
       if (!service.env[name]?.required)
         problems.push(`${service.name}: ${name} has no default in the code, the registry calls it optional`);
