@@ -31,6 +31,8 @@ export interface BillingCommandConfig {
     /** Issue invoices for closed calendar months (UTC) on its own; off in tests that issue by hand. */
     enabled: boolean;
     intervalMs: number;
+    /** Accounts a billing run invoices per transaction. */
+    batchSize: number;
   };
 }
 
@@ -61,6 +63,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BillingCommand
     scheduler: {
       enabled: reader.oneOf('INVOICE_SCHEDULER', ['on', 'off'] as const, 'on') === 'on',
       intervalMs: reader.int('INVOICE_SCHEDULER_INTERVAL_MS', 60_000, { min: 1000 }),
+      batchSize: reader.int('BILLING_RUN_BATCH_SIZE', 100, { min: 1, max: 2000 }),
     },
   };
   reader.done();

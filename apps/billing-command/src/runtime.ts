@@ -12,6 +12,8 @@ import {
 import { DataSource } from 'typeorm';
 import { BillingCommandConfig } from './config';
 import { CreateTariffHandler } from './create-tariff/create-tariff.handler';
+import { BillingRun } from './issue-invoice/billing-run';
+import { BillingRunMetrics } from './issue-invoice/billing-run-metrics';
 import { InvoiceScheduler } from './issue-invoice/invoice-scheduler';
 import { IssueInvoiceHandler } from './issue-invoice/issue-invoice.handler';
 import { BillingSchema1733000000000 } from './migrations/1733000000000-billing-schema';
@@ -68,7 +70,11 @@ export class BillingCommandRuntime implements Stoppable {
     this.issueInvoice = new IssueInvoiceHandler(this.db, outbox, config.paymentTermDays);
     this.payInvoice = new PayInvoiceHandler(this.db, outbox, provider, logger);
     this.settlePayment = new SettlePaymentHandler(this.db, outbox, logger);
-    this.scheduler = new InvoiceScheduler(this.db, this.issueInvoice, logger, config.scheduler.intervalMs);
+    const billingRun = new BillingRun(this.db, outbox, new BillingRunMetrics(this.metrics), logger, {
+      batchSize: config.scheduler.batchSize,
+      paymentTermDays: config.paymentTermDays,
+    });
+    this.scheduler = new InvoiceScheduler(this.db, billingRun, logger, config.scheduler.intervalMs);
     this.reconciler = new PaymentReconciler(this.db, provider, this.settlePayment, logger, {
       intervalMs: 2_000,
       handOverAfterMs: 5_000,

@@ -1,14 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import {
-  dataOf,
-  databaseUrl,
-  eventually,
-  graphql,
-  GraphQLResponse,
-  queryOnce,
-  service,
-} from '@voltstream/testing';
+import { dataOf, eventually, graphql, GraphQLResponse, queryOnce, service } from '@voltstream/testing';
 import {
   newAdmin,
   newUser,
@@ -19,6 +11,7 @@ import {
   settings,
   totalWh,
 } from './energy-api';
+import { BILLING_DB, createFlatTariff, lastClosedMonth, openAccountWhenMeterKnown } from './billing-api';
 import { assertReadSidesEqualWriteSide, lockTable, lockWaiters } from './energy-sides';
 import {
   ensureRunning,
@@ -123,8 +116,6 @@ function writeReadings(token: string, meterIds: string[]) {
   };
 }
 
-const BILLING_DB = () => databaseUrl(settings.databaseUrl, 'billing_command');
-
 async function gql<T>(query: string, variables: Record<string, unknown>, token: string) {
   return graphql<T>(settings.gatewayUrl, query, variables, { token });
 }
@@ -135,12 +126,6 @@ const iso = (period: { start: Date; end: Date }) => ({
   s: period.start.toISOString(),
   e: period.end.toISOString(),
 });
-
-/** The last whole calendar month (UTC) before now, as the scheduler bills it. */
-function lastClosedMonth(now = new Date()): { start: Date; end: Date } {
-  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  return { start: new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth() - 1, 1)), end };
-}
 
 describe('several instances of a command service', () => {
   const extras: ServiceInstance[] = [];
@@ -241,20 +226,10 @@ describe('several instances of a command service', () => {
 
   it('invoice scheduler: with instances racing, each account gets one invoice for the closed month, numbered without gaps', async () => {
     const admin = await newAdmin();
-    const tariffId = dataOf(
-      await gql<{ createTariff: { id: string } }>(
-        'mutation($input: CreateTariffInput!) { createTariff(input: $input) { id } }',
-        {
-          input: {
-            name: 'Flat multi-instance test',
-            currency: 'EUR',
-            standingChargePerDayMinor: 10,
-            rates: [{ fromHour: 0, toHour: 24, pricePerKwhMinor: 20 }],
-          },
-        },
-        admin,
-      ),
-    ).createTariff.id;
+    const tariffId = await createFlatTariff(admin, 'Flat multi-instance test', {
+      standingChargePerDayMinor: 10,
+      pricePerKwhMinor: 20,
+    });
 
     const month = lastClosedMonth();
     const earlierDay = new Date(month.start.getTime() - 3 * DAY_MS);
@@ -262,20 +237,7 @@ describe('several instances of a command service', () => {
     for (let i = 0; i < 4; i += 1) {
       const customer = await newUser();
       const meter = await registerMeter(customer, 'UTC');
-      // Billing learns meters from energy.events: a meter registered a moment ago may not be known yet.
-      const opened = await eventually(
-        async () => {
-          const response = await gql<{ openBillingAccount: { id: string } }>(
-            'mutation($input: OpenBillingAccountInput!) { openBillingAccount(input: $input) { id } }',
-            { input: { tariffId, meterIds: [meter.id] } },
-            customer,
-          );
-          return response.errors[0]?.extensions?.code === 'NOT_FOUND' ? undefined : response;
-        },
-        60_000,
-        `billing to know meter ${meter.id}`,
-      );
-      const accountId = dataOf(opened).openBillingAccount.id;
+      const accountId = await openAccountWhenMeterKnown(customer, tariffId, meter.id);
       accountIds.push(accountId);
       // Invoice #1, by an admin, for a day before the closed month.
       const earlier = { start: earlierDay, end: new Date(earlierDay.getTime() + DAY_MS) };

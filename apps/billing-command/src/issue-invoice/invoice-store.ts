@@ -2,6 +2,12 @@ import { InvoiceIssuedV1 } from '@voltstream/contracts';
 import { BillingPeriod, LateUsage, UsageHour } from '@voltstream/billing';
 import { Queryable } from '@voltstream/platform';
 
+/** An account to invoice from `periodStart` (its month's start, or the hour it opened). */
+export interface DueAccount {
+  accountId: string;
+  periodStart: Date;
+}
+
 /** Usage not yet billed, as the ledger holds it: an hour of a meter, in an invoiced period or not. */
 export interface UnbilledHour {
   meterId: string;
@@ -15,11 +21,28 @@ export interface UnbilledHour {
 /** The SQL of issuing one invoice; each statement runs in the issuer's transaction. */
 export const invoiceStore = {
   async overlapsAnInvoice(tx: Queryable, accountId: string, period: BillingPeriod): Promise<boolean> {
-    const rows = await tx.query<unknown[]>(
-      `SELECT 1 FROM invoices WHERE account_id = $1 AND tstzrange(period_start, period_end) && tstzrange($2, $3)`,
-      [accountId, period.start, period.end],
+    const invoiced = await invoiceStore.accountsInvoicedIn(
+      tx,
+      [{ accountId, periodStart: period.start }],
+      period.end,
     );
-    return rows.length > 0;
+    return invoiced.size > 0;
+  },
+
+  /** Which of the accounts already have an invoice overlapping their period (its start to `periodEnd`). */
+  async accountsInvoicedIn(
+    tx: Queryable,
+    dues: readonly DueAccount[],
+    periodEnd: Date,
+  ): Promise<Set<string>> {
+    const rows = await tx.query<{ account_id: string }[]>(
+      `SELECT DISTINCT i.account_id
+       FROM unnest($1::uuid[], $2::timestamptz[]) AS due (account_id, period_start)
+       JOIN invoices i ON i.account_id = due.account_id
+        AND tstzrange(i.period_start, i.period_end) && tstzrange(due.period_start, $3)`,
+      [dues.map((d) => d.accountId), dues.map((d) => d.periodStart), periodEnd],
+    );
+    return new Set(rows.map((row) => row.account_id));
   },
 
   /**
@@ -28,55 +51,89 @@ export const invoiceStore = {
    * bills exactly these.
    */
   async lockUnbilled(tx: Queryable, accountId: string, period: BillingPeriod): Promise<UnbilledHour[]> {
-    const rows = await tx.query<
-      { meter_id: string; hour_start: Date; wh: string; period_start: Date | null; period_end: Date | null }[]
-    >(
-      `SELECT u.meter_id, u.hour_start, (u.wh - u.invoiced_wh)::text AS wh, i.period_start, i.period_end
-       FROM usage_hourly u
-       JOIN account_meters am ON am.meter_id = u.meter_id AND am.account_id = $1
-       LEFT JOIN invoices i ON i.account_id = $1 AND u.hour_start >= i.period_start AND u.hour_start < i.period_end
-       WHERE u.wh > u.invoiced_wh AND u.hour_start < $3
-         AND (u.hour_start >= $2 OR i.id IS NOT NULL)
-       FOR UPDATE OF u`,
-      [accountId, period.start, period.end],
+    const unbilled = await invoiceStore.lockUnbilledOf(
+      tx,
+      [{ accountId, periodStart: period.start }],
+      period.end,
     );
-    return rows.map((row) => ({
-      meterId: row.meter_id,
-      hourStart: row.hour_start,
-      wh: row.wh,
-      invoicedPeriod:
-        row.period_start && row.period_end ? { start: row.period_start, end: row.period_end } : null,
-    }));
+    return unbilled.get(accountId) ?? [];
   },
 
-  /** The invoice row, and the account's next number taken. */
-  async insert(
+  /** `lockUnbilled` for several accounts at once (each from its own period start), by account. */
+  async lockUnbilledOf(
     tx: Queryable,
-    invoice: InvoiceIssuedV1,
-    account: { id: string; ownerId: string; sequence: number },
+    dues: readonly DueAccount[],
+    periodEnd: Date,
+  ): Promise<Map<string, UnbilledHour[]>> {
+    const rows = await tx.query<
+      {
+        account_id: string;
+        meter_id: string;
+        hour_start: Date;
+        wh: string;
+        period_start: Date | null;
+        period_end: Date | null;
+      }[]
+    >(
+      `SELECT due.account_id, u.meter_id, u.hour_start, (u.wh - u.invoiced_wh)::text AS wh,
+              i.period_start, i.period_end
+       FROM unnest($1::uuid[], $2::timestamptz[]) AS due (account_id, period_start)
+       JOIN account_meters am ON am.account_id = due.account_id
+       JOIN usage_hourly u ON u.meter_id = am.meter_id
+       LEFT JOIN invoices i ON i.account_id = due.account_id
+        AND u.hour_start >= i.period_start AND u.hour_start < i.period_end
+       WHERE u.wh > u.invoiced_wh AND u.hour_start < $3
+         AND (u.hour_start >= due.period_start OR i.id IS NOT NULL)
+       FOR UPDATE OF u`,
+      [dues.map((d) => d.accountId), dues.map((d) => d.periodStart), periodEnd],
+    );
+    const unbilled = new Map<string, UnbilledHour[]>();
+    for (const row of rows) {
+      const hours = unbilled.get(row.account_id) ?? [];
+      hours.push({
+        meterId: row.meter_id,
+        hourStart: row.hour_start,
+        wh: row.wh,
+        invoicedPeriod:
+          row.period_start && row.period_end ? { start: row.period_start, end: row.period_end } : null,
+      });
+      unbilled.set(row.account_id, hours);
+    }
+    return unbilled;
+  },
+
+  /** The invoice rows, and each account's next number taken. */
+  async insertAll(
+    tx: Queryable,
+    invoices: readonly InvoiceIssuedV1[],
+    sequences: readonly number[],
   ): Promise<void> {
+    if (invoices.length === 0) return;
     await tx.query(
-      'UPDATE billing_accounts SET next_invoice_sequence = next_invoice_sequence + 1 WHERE id = $1',
-      [account.id],
+      `UPDATE billing_accounts a SET next_invoice_sequence = a.next_invoice_sequence + 1
+       FROM unnest($1::uuid[]) AS issued (account_id) WHERE a.id = issued.account_id`,
+      [invoices.map((i) => i.accountId)],
     );
     await tx.query(
       `INSERT INTO invoices (id, account_id, owner_id, sequence, number, period_start, period_end, currency,
          lines, total_minor, status, issued_at, due_at, version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1)`,
+       SELECT *, 1 FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::timestamptz[],
+         $7::timestamptz[], $8::text[], $9::jsonb[], $10::bigint[], $11::text[], $12::timestamptz[],
+         $13::timestamptz[])`,
       [
-        invoice.invoiceId,
-        account.id,
-        account.ownerId,
-        account.sequence,
-        invoice.number,
-        invoice.periodStart,
-        invoice.periodEnd,
-        invoice.currency,
-        JSON.stringify(invoice.lines),
-        invoice.totalMinor,
-        invoice.status,
-        invoice.issuedAt,
-        invoice.dueAt,
+        invoices.map((i) => i.invoiceId),
+        invoices.map((i) => i.accountId),
+        invoices.map((i) => i.ownerId),
+        sequences,
+        invoices.map((i) => i.number),
+        invoices.map((i) => i.periodStart),
+        invoices.map((i) => i.periodEnd),
+        invoices.map((i) => i.currency),
+        invoices.map((i) => JSON.stringify(i.lines)),
+        invoices.map((i) => i.totalMinor),
+        invoices.map((i) => i.status),
+        invoices.map((i) => i.issuedAt),
+        invoices.map((i) => i.dueAt),
       ],
     );
   },

@@ -1,5 +1,4 @@
 import {
-  BillingEventTypes,
   DomainError,
   encodeConsistencyToken,
   ErrorCodes,
@@ -8,14 +7,14 @@ import {
   notFound,
   UUID_PATTERN,
 } from '@voltstream/contracts';
-import { BillingPeriod, decideIssueInvoice, tariffFromCreated, validatePeriod } from '@voltstream/billing';
+import { BillingPeriod, validatePeriod } from '@voltstream/billing';
 import { Caller, Queryable, requireAdmin } from '@voltstream/platform';
-import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { isConstraintViolation } from '../shared/access';
 import { BillingOutbox } from '../shared/billing-outbox';
 import { billingStore } from '../shared/billing-store';
-import { invoiceStore, splitUnbilled } from './invoice-store';
+import { invoiceStore } from './invoice-store';
+import { decideInvoice, recordInvoices } from './issuing';
 
 export interface IssuedInvoice {
   invoice: InvoiceIssuedV1;
@@ -70,37 +69,17 @@ export class IssueInvoiceHandler {
     const account = await billingStore.lockAccount(tx, accountId);
     if (!account) throw notFound('billing account');
     if (await invoiceStore.overlapsAnInvoice(tx, accountId, period)) throw alreadyInvoiced();
-    const tariffEvent = await billingStore.tariff(tx, account.tariffId);
-    if (!tariffEvent) throw new Error(`account ${accountId} has no tariff ${account.tariffId}`);
+    const tariff = await billingStore.tariff(tx, account.tariffId);
+    if (!tariff) throw new Error(`account ${accountId} has no tariff ${account.tariffId}`);
     const meters = await billingStore.accountMeters(tx, accountId);
     const unbilled = await invoiceStore.lockUnbilled(tx, accountId, period);
-
-    const invoice = decideIssueInvoice({
-      type: 'IssueInvoice',
-      invoiceId: randomUUID(),
-      account: { accountId, ownerId: account.ownerId, invoicePrefix: account.invoicePrefix },
-      sequence: account.nextInvoiceSequence,
-      tariff: tariffFromCreated(tariffEvent),
-      meters: meters.map(({ meterId, serialNumber, timezone }) => ({ meterId, serialNumber, timezone })),
-      period,
-      ...splitUnbilled(unbilled, period),
-      issuedAt: new Date(),
-      paymentTermDays: this.paymentTermDays,
-    });
-
-    await invoiceStore.insert(tx, invoice, {
-      id: accountId,
-      ownerId: account.ownerId,
-      sequence: account.nextInvoiceSequence,
-    });
-    await invoiceStore.markBilled(tx, unbilled);
-    await this.outbox.emit(
-      tx,
-      { type: INVOICE_AGGREGATE, id: invoice.invoiceId, version: 1 },
-      [{ type: BillingEventTypes.InvoiceIssued, schemaVersion: 1, payload: invoice }],
-      actorId,
+    const decided = decideInvoice(
+      { account, tariff, meters, unbilled, period },
+      new Date(),
+      this.paymentTermDays,
     );
-    return invoice;
+    await recordInvoices(tx, this.outbox, [decided], actorId);
+    return decided.invoice;
   }
 }
 

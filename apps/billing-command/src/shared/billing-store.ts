@@ -20,6 +20,11 @@ export interface AccountMeterRow {
 /** The SQL the handlers share; each runs inside the caller's transaction. */
 export const billingStore = {
   async tariff(db: Queryable, id: string): Promise<TariffCreatedV1 | null> {
+    return (await billingStore.tariffs(db, [id])).get(id) ?? null;
+  },
+
+  /** Tariffs by id (a tariff never changes once created). */
+  async tariffs(db: Queryable, ids: readonly string[]): Promise<Map<string, TariffCreatedV1>> {
     const rows = await db.query<
       {
         id: string;
@@ -31,23 +36,31 @@ export const billingStore = {
       }[]
     >(
       `SELECT id, name, currency, standing_charge_per_day_minor AS standing, rates, created_at
-       FROM tariffs WHERE id = $1`,
-      [id],
+       FROM tariffs WHERE id = ANY($1::uuid[])`,
+      [ids],
     );
-    const row = rows[0];
-    if (!row) return null;
-    return {
-      tariffId: row.id,
-      name: row.name,
-      currency: row.currency,
-      standingChargePerDayMinor: Number(row.standing),
-      rates: row.rates,
-      createdAt: row.created_at.toISOString(),
-    };
+    return new Map(
+      rows.map((row) => [
+        row.id,
+        {
+          tariffId: row.id,
+          name: row.name,
+          currency: row.currency,
+          standingChargePerDayMinor: Number(row.standing),
+          rates: row.rates,
+          createdAt: row.created_at.toISOString(),
+        },
+      ]),
+    );
   },
 
   /** Locks the account: invoice numbers and periods of one account are decided one at a time. */
   async lockAccount(db: Queryable, id: string): Promise<AccountRow | null> {
+    return (await billingStore.lockAccounts(db, [id]))[0] ?? null;
+  },
+
+  /** Locks the accounts that exist among `ids`, in id order (every issuer locks in that order). */
+  async lockAccounts(db: Queryable, ids: readonly string[]): Promise<AccountRow[]> {
     const rows = await db.query<
       {
         id: string;
@@ -57,34 +70,45 @@ export const billingStore = {
         next_invoice_sequence: number;
         opened_at: Date;
       }[]
-    >('SELECT * FROM billing_accounts WHERE id = $1 FOR UPDATE', [id]);
-    const row = rows[0];
-    return row
-      ? {
-          id: row.id,
-          ownerId: row.owner_id,
-          tariffId: row.tariff_id,
-          invoicePrefix: row.invoice_prefix,
-          nextInvoiceSequence: row.next_invoice_sequence,
-          openedAt: row.opened_at,
-        }
-      : null;
+    >('SELECT * FROM billing_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [ids]);
+    return rows.map((row) => ({
+      id: row.id,
+      ownerId: row.owner_id,
+      tariffId: row.tariff_id,
+      invoicePrefix: row.invoice_prefix,
+      nextInvoiceSequence: row.next_invoice_sequence,
+      openedAt: row.opened_at,
+    }));
   },
 
   async accountMeters(db: Queryable, accountId: string): Promise<AccountMeterRow[]> {
+    return (await billingStore.metersOfAccounts(db, [accountId])).get(accountId) ?? [];
+  },
+
+  /** Each account's meters, by serial number. */
+  async metersOfAccounts(
+    db: Queryable,
+    accountIds: readonly string[],
+  ): Promise<Map<string, AccountMeterRow[]>> {
     const rows = await db.query<
-      { meter_id: string; serial_number: string; timezone: string; billed_from: Date }[]
+      { account_id: string; meter_id: string; serial_number: string; timezone: string; billed_from: Date }[]
     >(
-      `SELECT am.meter_id, m.serial_number, m.timezone, am.billed_from
+      `SELECT am.account_id, am.meter_id, m.serial_number, m.timezone, am.billed_from
        FROM account_meters am JOIN billing_meters m USING (meter_id)
-       WHERE am.account_id = $1 ORDER BY m.serial_number`,
-      [accountId],
+       WHERE am.account_id = ANY($1::uuid[]) ORDER BY am.account_id, m.serial_number`,
+      [accountIds],
     );
-    return rows.map((row) => ({
-      meterId: row.meter_id,
-      serialNumber: row.serial_number,
-      timezone: row.timezone,
-      billedFrom: row.billed_from,
-    }));
+    const meters = new Map<string, AccountMeterRow[]>();
+    for (const row of rows) {
+      const list = meters.get(row.account_id) ?? [];
+      list.push({
+        meterId: row.meter_id,
+        serialNumber: row.serial_number,
+        timezone: row.timezone,
+        billedFrom: row.billed_from,
+      });
+      meters.set(row.account_id, list);
+    }
+    return meters;
   },
 };
