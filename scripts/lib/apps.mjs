@@ -138,6 +138,12 @@ export function startApps(profile, infraEnv, apps = APPS, scale = {}) {
   mkdirSync(logs, { recursive: true });
   mkdirSync(pids, { recursive: true });
   const env = serviceEnv(profile, infraEnv, scale);
+  // The pid file of an instance that died (a crash, a SIGKILL) would read as one that failed to
+  // start to waitUntilReady, which waits for every instance with a pid file.
+  for (const app of apps)
+    for (const index of startedIndexes(app, profile))
+      if (!pidOf(app, profile, index))
+        rmSync(join(pids, `${instanceId(app.name, index)}.pid`), { force: true });
   const started = [];
   for (const { app, instances } of planOf(profile, scale, apps)) {
     for (const { index, id, port } of instances) {
