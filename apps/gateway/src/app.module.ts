@@ -9,7 +9,7 @@ import {
   stopOnShutdown,
 } from '@voltstream/platform';
 import { GraphQLError } from 'graphql';
-import { GRAPHQL_PATH, subgraphUrl } from './config';
+import { GRAPHQL_PATH } from './config';
 import { ForwardingDataSource } from './forwarded-headers';
 import { httpFetcher } from './http-fetcher';
 import { GatewayContext } from './limits/gateway-context';
@@ -18,6 +18,7 @@ import { operationLimitsPlugin } from './limits/operation-limits.plugin';
 import { rateLimitPlugin } from './limits/rate-limit.plugin';
 import { GatewayRuntime } from './runtime';
 import { sharingIdenticalQueries } from './shared-reads';
+import { spreadOver } from './subgraph-instances/spread-fetcher';
 import { subscriptionsOverWebSocketPlugin } from './subscriptions/live-schema';
 
 /** A plan cache that keeps nothing: every operation is planned again (QUERY_PLAN_CACHE=off). */
@@ -36,7 +37,8 @@ export class AppModule {
   static with(runtime: GatewayRuntime): DynamicModule {
     const { config, logger } = runtime;
     const http = httpFetcher(config.service.requestTimeoutMs);
-    const fetcher = config.shareInFlightQueries === 'on' ? sharingIdenticalQueries(http) : http;
+    // Identical queries share one call before it is given an instance, whichever it lands on.
+    const share = config.shareInFlightQueries === 'on' ? sharingIdenticalQueries : <T>(f: T) => f;
     return {
       module: AppModule,
       imports: [
@@ -79,11 +81,13 @@ export class AppModule {
           gateway: {
             supergraphSdl: runtime.supergraphSdl,
             ...(config.queryPlanCache === 'off' ? { queryPlannerConfig: { cache: noPlanCache } } : {}),
-            buildService: ({ name, url }) =>
-              new ForwardingDataSource({
-                url: subgraphUrl(config, name, url),
-                fetcher,
-              }),
+            buildService: ({ name, url }) => {
+              const instances = runtime.subgraphs.of(name, url);
+              return new ForwardingDataSource({
+                url: instances.urls[0],
+                fetcher: share(spreadOver(instances, http)),
+              });
+            },
           },
         }),
       ],

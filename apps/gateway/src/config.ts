@@ -41,6 +41,8 @@ export interface GatewayConfig {
   shareInFlightQueries: 'on' | 'off';
   /** Subscription events read through the supergraph at once (LIVE_EVENT_CONCURRENCY). */
   liveEventConcurrency: number;
+  /** How often each instance of a subgraph with several is asked for its readiness. */
+  subgraphHealthIntervalMs: number;
   env: NodeJS.ProcessEnv;
 }
 
@@ -83,6 +85,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     // Subscription events read through the supergraph at once, per gateway: a post to 1,000
     // followers queues here instead of as 1,000 requests on a subgraph's database pool.
     liveEventConcurrency: reader.int('LIVE_EVENT_CONCURRENCY', 32, { min: 1, max: 10_000 }),
+    // Shorter than a subgraph's SHUTDOWN_DRAIN_MS, so a draining instance is skipped before it closes.
+    subgraphHealthIntervalMs: reader.int('SUBGRAPH_HEALTH_INTERVAL_MS', 1000, { min: 100, max: 60_000 }),
     env,
   };
   if (config.persistedQueries.mode === 'safelist' && !config.persistedQueries.manifestPath) {
@@ -95,12 +99,20 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
 }
 
 /**
- * Where a subgraph runs: `<NAME>_URL` (e.g. ENERGY_QUERY_URL) when set, else the URL the
- * supergraph was composed with.
+ * Where a subgraph's instances run: `<NAME>_URL` (e.g. ENERGY_QUERY_URL), a comma-separated list
+ * of their GraphQL URLs, when set; else the URL the supergraph was composed with.
  */
-export function subgraphUrl(config: GatewayConfig, name: string, composedUrl: string | undefined): string {
+export function subgraphUrls(config: GatewayConfig, name: string, composedUrl: string | undefined): string[] {
   const variable = `${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_URL`;
-  const url = config.env[variable]?.trim() || composedUrl;
-  if (!url) throw new Error(`no URL for subgraph ${name}: set ${variable}`);
-  return url;
+  const listed = (config.env[variable] ?? '')
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url.length > 0);
+  const urls = listed.length > 0 ? listed : composedUrl ? [composedUrl] : [];
+  if (urls.length === 0) throw new Error(`no URL for subgraph ${name}: set ${variable}`);
+  for (const url of urls) {
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
+      throw new Error(`${variable}: "${url}" is not an http(s) URL`);
+  }
+  return urls;
 }

@@ -3,28 +3,30 @@ import { JsonLogger } from '@voltstream/platform';
 import type { Express, Request, Response } from 'express';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { GatewayConfig, subgraphUrl } from './config';
+import { GatewayConfig } from './config';
+import { InstancePicker } from './subgraph-instances/instance-picker';
 
 /** What travels to billing-query with the request, and back with its answer. */
 const REQUEST_HEADERS = ['authorization', 'x-consistency-token', 'x-correlation-id'] as const;
 const RESPONSE_HEADERS = ['content-type', 'content-length', 'content-disposition', 'cache-control'] as const;
 
-/** billing-query's base URL, from the GraphQL URL the gateway routes to (`…/graphql`). */
-export function billingQueryBase(config: GatewayConfig): string {
-  const graphqlUrl = subgraphUrl(config, 'billing-query', 'http://127.0.0.1:4202/graphql');
-  return graphqlUrl.replace(/\/graphql\/?$/, '').replace(/\/$/, '');
-}
+/** An instance's base URL, from the GraphQL URL the gateway routes to (`…/graphql`). */
+const baseOf = (graphqlUrl: string): string => graphqlUrl.replace(/\/graphql\/?$/, '').replace(/\/$/, '');
 
 /**
  * `GET /invoices/:id.pdf`, passed through to billing-query, which checks the token and the
  * owner itself (another customer's invoice is 404 there, like a missing one).
  */
-export function serveInvoicePdfs(app: INestApplication, config: GatewayConfig, logger: JsonLogger): void {
-  const base = billingQueryBase(config);
+export function serveInvoicePdfs(
+  app: INestApplication,
+  config: GatewayConfig,
+  logger: JsonLogger,
+  billingQuery: InstancePicker,
+): void {
   const express = app.getHttpAdapter().getInstance() as Express;
   express.get('/invoices/:id.pdf', (req: Request, res: Response) => {
     void proxy(
-      `${base}/invoices/${encodeURIComponent(String(req.params['id']))}.pdf`,
+      `${baseOf(billingQuery.pick()!)}/invoices/${encodeURIComponent(String(req.params['id']))}.pdf`,
       req,
       res,
       config,

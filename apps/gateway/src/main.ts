@@ -27,7 +27,8 @@ runService({
     // Behind a load balancer, the client's address comes from X-Forwarded-For.
     useTrustedProxies(app, runtime.config.trustProxy);
     app.use(compression());
-    serveInvoicePdfs(app, runtime.config, runtime.logger);
+    const billingQuery = runtime.subgraphs.of('billing-query', 'http://127.0.0.1:4202/graphql');
+    serveInvoicePdfs(app, runtime.config, runtime.logger, billingQuery);
     runtime.ide?.serveAssets(app);
   },
   afterListen: (runtime, httpServer, app) =>

@@ -18,6 +18,7 @@ import { subscribeLive } from './subscriptions/live-subscription';
 import { RedisChannels } from './subscriptions/redis-channels';
 import { supergraphCallsVia } from './subscriptions/supergraph-calls';
 import { serveSubscriptions } from './subscriptions/subscription-server';
+import { SubgraphInstances } from './subgraph-instances/subgraph-instances';
 import { ApolloServer } from '@apollo/server';
 import { GatewayContext } from './limits/gateway-context';
 
@@ -33,6 +34,8 @@ export class GatewayRuntime implements Stoppable {
   readonly liveSchema = new LiveSchema();
   /** Development mode only: production serves no IDE, like it answers no introspection. */
   readonly ide: GraphqlIde | undefined;
+  /** Each subgraph's instances, which its calls are spread over. */
+  readonly subgraphs: SubgraphInstances;
   /** Rate limits, the login throttle and persisted queries: fails fast, never queues. */
   private readonly redis: Redis;
   private readonly channels: RedisChannels;
@@ -45,6 +48,12 @@ export class GatewayRuntime implements Stoppable {
   ) {
     this.metrics = new ServiceMetrics(config.service.serviceName);
     this.auth = Authenticator.fromConfig(config.auth);
+    this.subgraphs = new SubgraphInstances(config, logger);
+    // Informational: a subgraph instance that is not ready is skipped, which needs no restart here.
+    this.readiness.add({
+      name: 'subgraph-instances',
+      check: async () => ({ up: true, details: this.subgraphs.states() }),
+    });
     this.redis = createRedis(config.redis, 'gateway:limits');
     this.loginThrottle = new LoginThrottle(this.redis, config.loginLimits, (error) =>
       logger.event('warn', 'login throttle counting in this process: Redis unavailable', {
@@ -100,6 +109,7 @@ export class GatewayRuntime implements Stoppable {
   }
 
   async stop(): Promise<void> {
+    this.subgraphs.stop();
     await this.stopSubscriptions?.();
     this.channels.close();
     // The last few milliseconds of charges, so the other instances count them.
