@@ -26,6 +26,7 @@ export async function followUntilLive(options: FollowOptions): Promise<void> {
   const { plan, print } = options;
   let last = await sample(options);
   let rate = 0;
+  let nextAttemptAt = 0;
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, options.sampleEveryMs));
     const current = await sample(options);
@@ -33,7 +34,7 @@ export async function followUntilLive(options: FollowOptions): Promise<void> {
     rate = progress.rate;
     last = current;
     print(progressLine(`${plan.key} v${plan.version}`, current, progress));
-    if (progress.lag > options.catchUpOffsets) continue;
+    if (progress.lag > options.catchUpOffsets || Date.now() < nextAttemptAt) continue;
     let stopped = false;
     try {
       const done = await cutOver(options.primary, plan, async () => {
@@ -46,6 +47,9 @@ export async function followUntilLive(options: FollowOptions): Promise<void> {
       print(`${plan.key}: cut-over failed (${String(error)}); trying again`);
     }
     if (stopped) await options.restartBuilder();
+    // The live projector held as long again before the next try, so that it catches up and the
+    // reads waiting for a consistency token are answered in between.
+    nextAttemptAt = Date.now() + plan.catchUpMs;
   }
 }
 

@@ -12,6 +12,13 @@ import { RebuildRefused } from './rebuild-refused';
 import { TopicHistory } from './topic-history';
 import { ident, ReadModelVersion, setState, versionSchema, versionsOf } from './versions';
 
+/**
+ * How long a cut-over may hold the live projector while the new version catches up with it:
+ * well below a consistency token's wait (CONSISTENCY_WAIT_MS, 5 s), so that reads waiting for a
+ * write made meanwhile are still answered once the live projector moves again.
+ */
+const CUT_OVER_HOLD_MS = 2000;
+
 /** A read model that can be rebuilt: where it comes from and how it is made. */
 export interface RebuildableReadModel {
   /** The CLI's name for it and the prefix of its version schemas: `energy`. */
@@ -137,7 +144,7 @@ export class ReadModelRebuild {
           topic,
           version,
           previous,
-          catchUpMs: 10_000,
+          catchUpMs: CUT_OVER_HOLD_MS,
           lockTimeoutMs: 5000,
         },
         stopBuilder: async () => {
