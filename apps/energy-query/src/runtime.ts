@@ -13,8 +13,19 @@ import {
 import { EnergyQueryConfig } from './config';
 import { ReadModel1732300000000 } from './migrations/1732300000000-read-model';
 import { PartitionReadings1732400000000 } from './migrations/1732400000000-partition-readings';
+import { ReadModelVersions1767400000000 } from './migrations/1767400000000-read-model-versions';
 import { EnergyProjection, EnergyProjectionResult } from './projection/energy-projection';
 import { publishLatestReadings } from './projection/live-readings';
+
+/** The migrations that make the read model's tables: what a rebuild runs into a version's schema. */
+export const READ_MODEL_MIGRATIONS = [
+  ReadModel1732300000000,
+  PartitionReadings1732400000000,
+  ProjectionDeadLetters1767300000000,
+];
+
+/** The Redis namespace of cached consumption pages. */
+export const CONSUMPTION_CACHE = 'energy:consumption';
 
 /** Everything energy-query runs on: its read side, the consumption cache, and the projector. */
 export class EnergyQueryRuntime implements Stoppable {
@@ -33,11 +44,7 @@ export class EnergyQueryRuntime implements Stoppable {
     this.auth = Authenticator.fromConfig(config.auth);
     this.readSide = new ReadSide({
       config,
-      migrations: [
-        ReadModel1732300000000,
-        PartitionReadings1732400000000,
-        ProjectionDeadLetters1767300000000,
-      ],
+      migrations: [...READ_MODEL_MIGRATIONS, ReadModelVersions1767400000000],
       // A Redis outage only costs cache hits.
       redisProbe: { name: 'cache', details: () => ({ hitRatio: this.cache.hitRatio() }) },
       logger,
@@ -45,7 +52,7 @@ export class EnergyQueryRuntime implements Stoppable {
       readiness: this.readiness,
     });
     const redis = this.readSide.redis;
-    this.cache = new ReadModelCache(redis, 'energy:consumption', config.cacheTtlSeconds);
+    this.cache = new ReadModelCache(redis, CONSUMPTION_CACHE, config.cacheTtlSeconds);
     this.metrics.gaugeFrom('cache_hit_ratio', 'Share of cache lookups answered from Redis', () =>
       this.cache.hitRatio(),
     );

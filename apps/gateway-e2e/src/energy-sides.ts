@@ -59,6 +59,26 @@ export async function projected(meterId: string): Promise<Projected> {
   return row;
 }
 
+/**
+ * Every row the energy read model holds for a meter in one of its versions (`public` is the live
+ * one; a retired version lives in `energy_v<N>`), in a stable order: two versions built from the
+ * same events hold the same rows.
+ */
+export async function readModelRows(meterId: string, schema = 'public'): Promise<Record<string, unknown[]>> {
+  if (!/^[a-z0-9_]+$/.test(schema)) throw new Error(`not a schema name: ${schema}`);
+  const tables: Record<string, string> = {
+    meters: `SELECT id, owner_id, serial_number, timezone, interval_minutes, created_at, version, latest_at, latest_wh
+             FROM ${schema}.meters WHERE id = $1`,
+    readings: `SELECT at, wh FROM ${schema}.readings WHERE meter_id = $1 ORDER BY at`,
+    hourly: `SELECT bucket_start, bucket_end, wh, readings FROM ${schema}.consumption_hourly WHERE meter_id = $1 ORDER BY bucket_start`,
+    daily: `SELECT local_date::text, bucket_start, bucket_end, wh, readings FROM ${schema}.consumption_daily WHERE meter_id = $1 ORDER BY local_date`,
+  };
+  const rows: Record<string, unknown[]> = {};
+  for (const [name, sql] of Object.entries(tables))
+    rows[name] = await queryOnce(dbUrl('energy_read'), sql, [meterId]);
+  return rows;
+}
+
 export async function ledger(meterId: string): Promise<Ledger> {
   const [row] = await queryOnce<Ledger>(
     dbUrl('billing_command'),

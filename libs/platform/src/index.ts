@@ -50,3 +50,6 @@ export * from './lifecycle/skeleton-service';
 export * from './lifecycle/run-service';
 export * from './webhooks/webhook-signature';
 export * from './lifecycle/trusted-proxies';
+export * from './read-side/rebuild/read-model-rebuild';
+export * from './read-side/rebuild/versions';
+export * from './read-side/rebuild/rebuild-refused';

@@ -75,6 +75,21 @@ export class ReadModelCache {
     await pipeline.exec();
   }
 
+  /**
+   * Drops every cached entry (the version bars stay): after a read model's tables were replaced
+   * by a rebuilt version, an entry stamped with a version the new tables also have may still
+   * show what the old tables said. Returns how many aggregates' entries it dropped.
+   */
+  async dropAllEntries(): Promise<number> {
+    let dropped = 0;
+    const stream = this.redis.scanStream({ match: `${this.namespace}:{*}:entries`, count: 500 });
+    for await (const keys of stream as AsyncIterable<string[]>) {
+      if (keys.length === 0) continue;
+      dropped += await this.redis.unlink(...keys);
+    }
+    return dropped;
+  }
+
   hitRatio(): number {
     const total = this.stats.hits + this.stats.misses;
     return total === 0 ? 0 : this.stats.hits / total;

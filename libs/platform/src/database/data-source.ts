@@ -8,6 +8,8 @@ export interface DataSourceOptions {
   poolSize: number;
   connectTimeoutMs: number;
   statementTimeoutMs: number;
+  /** The only schema unqualified names resolve to (a read-model version being rebuilt); default public. */
+  searchPath?: string;
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   migrations?: MixedList<Function>;
 }
@@ -38,6 +40,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       max: options.poolSize,
       statement_timeout: options.statementTimeoutMs,
       idleTimeoutMillis: 30_000,
+      ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
     },
   });
 }
