@@ -15,10 +15,12 @@ import { CreateTariffHandler } from './create-tariff/create-tariff.handler';
 import { InvoiceScheduler } from './issue-invoice/invoice-scheduler';
 import { IssueInvoiceHandler } from './issue-invoice/issue-invoice.handler';
 import { BillingSchema1733000000000 } from './migrations/1733000000000-billing-schema';
+import { CreditNotes1767400000000 } from './migrations/1767400000000-credit-notes';
 import { OpenBillingAccountHandler } from './open-billing-account/open-billing-account.handler';
 import { PayInvoiceHandler } from './pay-invoice/pay-invoice.handler';
 import { HttpPaymentProvider } from './pay-invoice/payment-provider';
 import { PaymentReconciler } from './pay-invoice/payment-reconciler';
+import { VoidInvoiceHandler } from './void-invoice/void-invoice.handler';
 import { SettlePaymentHandler } from './payment-webhook/settle-payment.handler';
 import { BillingOutbox } from './shared/billing-outbox';
 import { UsageLedgerProjection } from './usage/usage-ledger.projection';
@@ -37,6 +39,7 @@ export class BillingCommandRuntime implements Stoppable {
   readonly openBillingAccount: OpenBillingAccountHandler;
   readonly issueInvoice: IssueInvoiceHandler;
   readonly payInvoice: PayInvoiceHandler;
+  readonly voidInvoice: VoidInvoiceHandler;
   readonly settlePayment: SettlePaymentHandler;
   readonly scheduler: InvoiceScheduler;
   readonly reconciler: PaymentReconciler;
@@ -55,7 +58,7 @@ export class BillingCommandRuntime implements Stoppable {
       kafka: config.kafka,
       topic: Topics.billing,
       topicPartitions: config.topicPartitions,
-      migrations: [BillingSchema1733000000000, ProjectionDeadLetters1767300000000],
+      migrations: [BillingSchema1733000000000, ProjectionDeadLetters1767300000000, CreditNotes1767400000000],
       logger,
       metrics: this.metrics,
       readiness: this.readiness,
@@ -68,6 +71,7 @@ export class BillingCommandRuntime implements Stoppable {
     this.issueInvoice = new IssueInvoiceHandler(this.db, outbox, config.paymentTermDays);
     this.payInvoice = new PayInvoiceHandler(this.db, outbox, provider, logger);
     this.settlePayment = new SettlePaymentHandler(this.db, outbox, logger);
+    this.voidInvoice = new VoidInvoiceHandler(this.db, outbox);
     this.scheduler = new InvoiceScheduler(this.db, this.issueInvoice, logger, config.scheduler.intervalMs);
     this.reconciler = new PaymentReconciler(this.db, provider, this.settlePayment, logger, {
       intervalMs: 2_000,

@@ -186,3 +186,38 @@ export function billingHistory(ownerId = 'alice'): BillingHistory {
   ];
   return { tariffId, accountId, invoiceId, meterIds, events };
 }
+
+/**
+ * A customer's billing where the invoice of 10.00 EUR is paid 4.00 and then voided: invoice
+ * versions 1 to 4, and a credit note of -10.00 that leaves the 4.00 paid as account credit.
+ */
+export function voidedHistory(ownerId = 'alice'): BillingHistory {
+  const history = billingHistory(ownerId);
+  const { accountId, invoiceId } = history;
+  const issued = history.events[2];
+  const voided = newEnvelope({
+    type: BillingEventTypes.InvoiceVoided,
+    schemaVersion: 1,
+    aggregateType: INVOICE_AGGREGATE,
+    aggregateId: invoiceId,
+    aggregateVersion: 4,
+    payload: {
+      invoiceId,
+      accountId,
+      ownerId,
+      invoiceNumber: 'ACME-000001',
+      reason: 'billed the wrong meter',
+      voidedAt: '2026-02-03T00:00:00.000Z',
+      creditNoteId: randomUUID(),
+      creditNoteNumber: 'CN-2026-000001',
+      currency: 'EUR',
+      lines: (issued.payload as { lines: { amountMinor: number }[] }).lines.map((line) => ({
+        ...line,
+        amountMinor: -line.amountMinor,
+      })),
+      totalMinor: -1000,
+      accountCreditMinor: 400,
+    },
+  });
+  return { ...history, events: [...history.events.slice(0, 5), voided] };
+}

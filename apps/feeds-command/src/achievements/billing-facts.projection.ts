@@ -74,6 +74,8 @@ async function remember(tx: Queryable, event: BillingEvent): Promise<InvoiceRow 
     case BillingEventTypes.BillingAccountOpened:
     case BillingEventTypes.PaymentRequested:
     case BillingEventTypes.PaymentFailed:
+    case BillingEventTypes.InvoiceVoided:
+      // An achievement once earned stays earned when the invoice behind it is voided later.
       return null;
     default: {
       const _exhaustive: never = event;
