@@ -1,6 +1,6 @@
 import { CreditNoteLineV1 } from '@voltstream/contracts';
 import { Queryable } from '@voltstream/platform';
-import { CREDIT_NOTES, decodeInvoiceCursor, encodeInvoiceCursor } from '../invoices/invoice-cursor';
+import { CREDIT_NOTES, decodeInvoiceCursor, keysetPage } from '../invoices/invoice-cursor';
 import { lineView } from '../invoices/invoice-reads';
 import { money } from '../shared/money';
 import { CreditNoteConnection, CreditNoteView } from '../shared/views';
@@ -67,13 +67,5 @@ export async function creditNotePage(
     `${SELECT_CREDIT_NOTES} WHERE ${where} ORDER BY issued_at DESC, id DESC LIMIT $2`,
     params,
   );
-  const nodes = rows.slice(0, args.size).map(toView);
-  const last = nodes[nodes.length - 1];
-  return {
-    nodes,
-    pageInfo: {
-      hasNextPage: rows.length > args.size,
-      endCursor: last ? encodeInvoiceCursor({ issuedAt: last.issuedAt, id: last.id }, CREDIT_NOTES) : null,
-    },
-  };
+  return keysetPage(rows.map(toView), args.size, CREDIT_NOTES);
 }

@@ -36,6 +36,19 @@ export function decodeInvoiceCursor(cursor: string, path = 'after', prefix = INV
   return { issuedAt, id };
 }
 
+/** A page of `size` from rows read newest first with LIMIT size + 1, and the cursor after its last. */
+export function keysetPage<T extends InvoicePosition>(rows: readonly T[], size: number, prefix = INVOICES) {
+  const nodes = rows.slice(0, size);
+  const last = nodes[nodes.length - 1];
+  return {
+    nodes,
+    pageInfo: {
+      hasNextPage: rows.length > size,
+      endCursor: last ? encodeInvoiceCursor({ issuedAt: last.issuedAt, id: last.id }, prefix) : null,
+    },
+  };
+}
+
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 

@@ -93,13 +93,15 @@ export async function ownedBy(customer: Caller, admin: Caller, tariffId: string)
     60_000,
     'billing to know the new meter',
   );
-  const invoice = dataOf(
-    await ask<{ issueInvoice: { id: string } }>(
-      admin.token,
-      'mutation($a: ID!, $s: DateTime!, $e: DateTime!) { issueInvoice(accountId: $a, periodStart: $s, periodEnd: $e) { id } }',
-      { a: account, s: '2026-08-01T00:00:00Z', e: '2026-09-01T00:00:00Z' },
-    ),
-  ).issueInvoice.id;
+  const issue = async (s: string, e: string) =>
+    dataOf(
+      await ask<{ issueInvoice: { id: string } }>(
+        admin.token,
+        'mutation($a: ID!, $s: DateTime!, $e: DateTime!) { issueInvoice(accountId: $a, periodStart: $s, periodEnd: $e) { id } }',
+        { a: account, s, e },
+      ),
+    ).issueInvoice.id;
+  const invoice = await issue('2026-08-01T00:00:00Z', '2026-09-01T00:00:00Z');
   const payment = dataOf(
     await ask<{ payInvoice: { id: string } }>(
       customer.token,
@@ -108,13 +110,7 @@ export async function ownedBy(customer: Caller, admin: Caller, tariffId: string)
     ),
   ).payInvoice.id;
   // A second invoice, voided: its credit note is private too.
-  const voided = dataOf(
-    await ask<{ issueInvoice: { id: string } }>(
-      admin.token,
-      'mutation($a: ID!, $s: DateTime!, $e: DateTime!) { issueInvoice(accountId: $a, periodStart: $s, periodEnd: $e) { id } }',
-      { a: account, s: '2025-01-01T00:00:00Z', e: '2025-02-01T00:00:00Z' },
-    ),
-  ).issueInvoice.id;
+  const voided = await issue('2025-01-01T00:00:00Z', '2025-02-01T00:00:00Z');
   const creditNote = dataOf(
     await ask<{ voidInvoice: { creditNote: { id: string } } }>(
       admin.token,

@@ -67,14 +67,14 @@ const billingAccountOpenedV1Shape = {
 export type BillingAccountOpenedV1 = Infer<typeof billingAccountOpenedV1Shape>;
 export const billingAccountOpenedV1: Check<BillingAccountOpenedV1> = object(billingAccountOpenedV1Shape);
 
-const invoiceLineV1 = object({
+const lineFields = {
   kind: oneOf(InvoiceLineKinds),
   description: str({ min: 1, max: 300 }),
   meterId: nullable(uuid),
   /** Exact integer Wh; null for the standing charge. */
   quantityWh: nullable(int({ min: 0 })),
-  amountMinor: minor,
-});
+};
+const invoiceLineV1 = object({ ...lineFields, amountMinor: minor });
 export type InvoiceLineV1 = ReturnType<typeof invoiceLineV1>;
 
 const invoiceIssuedV1Shape = {
@@ -136,13 +136,7 @@ export type PaymentFailedV1 = Infer<typeof paymentFailedV1Shape>;
 export const paymentFailedV1: Check<PaymentFailedV1> = object(paymentFailedV1Shape);
 
 /** A credit note line reverses one invoice line: the same line with its amount negated. */
-const creditNoteLineV1 = object({
-  kind: oneOf(InvoiceLineKinds),
-  description: str({ min: 1, max: 300 }),
-  meterId: nullable(uuid),
-  quantityWh: nullable(int({ min: 0 })),
-  amountMinor: int({ max: 0 }),
-});
+const creditNoteLineV1 = object({ ...lineFields, amountMinor: int({ max: 0 }) });
 export type CreditNoteLineV1 = ReturnType<typeof creditNoteLineV1>;
 
 const invoiceVoidedV1Shape = {
