@@ -229,4 +229,42 @@ describe('voiding invoices with credit notes', () => {
     );
     assert.equal(forged.errors[0]?.extensions?.code, 'BAD_USER_INPUT');
   });
+
+  it('spends the account credit on the next invoice first', async () => {
+    // Only the first invoice's 20 paid is credit (the ones voided since had nothing paid).
+    await eventually(
+      async () => ((await paymentRows(invoices[3].id))[0]?.status === 'SUCCEEDED' ? true : undefined),
+      30_000,
+      'the slow sandbox payment on the last invoice settling',
+    );
+    const start = new Date(pastDay(20).getTime() + 4 * DAY_MS);
+    const next = dataOf(
+      await gql<{
+        issueInvoice: {
+          id: string;
+          status: string;
+          amountDue: { amountMinor: number };
+          consistencyToken: string;
+        };
+      }>(
+        `mutation($a: ID!, $s: DateTime!, $e: DateTime!) { issueInvoice(accountId: $a, periodStart: $s, periodEnd: $e) {
+           id status amountDue { amountMinor } consistencyToken } }`,
+        { a: accountId, s: start.toISOString(), e: new Date(start.getTime() + DAY_MS).toISOString() },
+        admin,
+      ),
+    ).issueInvoice;
+    assert.equal(next.status, 'PARTIALLY_PAID');
+    assert.equal(next.amountDue.amountMinor, DAY_TOTAL - 20);
+    const read = dataOf(await readBack(customer, next.id, accountId, next.consistencyToken));
+    assert.equal(read.invoice.status, 'PARTIALLY_PAID');
+    assert.equal(read.invoice.amountDue.amountMinor, DAY_TOTAL - 20);
+    // Due: the last old invoice less its 9 paid, and the new one less the credit; no credit left.
+    assert.equal(read.billingAccount.balance.amountMinor, DAY_TOTAL - 9 + (DAY_TOTAL - 20));
+    const [account] = await queryOnce<{ credit: string }>(
+      BILLING_DB(),
+      'SELECT credit_minor::text AS credit FROM billing_accounts WHERE id = $1',
+      [accountId],
+    );
+    assert.equal(account?.credit, '0');
+  });
 });

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { invoiceVoidedV1 } from '@voltstream/contracts';
+import { accountCreditAppliedV1, invoiceVoidedV1 } from '@voltstream/contracts';
 import { BillingErrorCodes } from './billing-errors';
 import { codeOf, pathOf } from './billing-spec-helpers';
 import {
   accountCreditOnVoid,
+  applyAccountCredit,
   decideVoidInvoice,
   formatCreditNoteNumber,
   MAX_VOID_REASON_LENGTH,
@@ -157,5 +158,28 @@ describe('credit note numbers', () => {
       codeOf(() => formatCreditNoteNumber(2026, 1.5)),
       BillingErrorCodes.invalidCreditNoteNumber,
     );
+  });
+});
+
+describe('account credit on a new invoice', () => {
+  it('pays what it can of the invoice from the credit, leaving the rest of the credit', () => {
+    const applied = applyAccountCredit(issued.state, 400, now);
+    assert.equal(applied?.event.amountMinor, 400);
+    assert.equal(applied?.event.amountDueMinor, 618);
+    assert.equal(applied?.invoice.status, 'PARTIALLY_PAID');
+    assert.equal(applied?.invoice.succeededMinor, 400);
+    assert.deepEqual(accountCreditAppliedV1(applied?.event, 'payload'), applied?.event);
+  });
+
+  it('takes no more than the invoice total, and pays it in full', () => {
+    const applied = applyAccountCredit(issued.state, 5000, now);
+    assert.equal(applied?.event.amountMinor, 1018);
+    assert.equal(applied?.event.amountDueMinor, 0);
+    assert.equal(applied?.invoice.status, 'PAID');
+  });
+
+  it('applies nothing without credit or to an invoice with nothing due', () => {
+    assert.equal(applyAccountCredit(issued.state, 0, now), null);
+    assert.equal(applyAccountCredit({ ...issued.state, totalMinor: 0, status: 'PAID' }, 300, now), null);
   });
 });

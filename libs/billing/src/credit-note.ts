@@ -1,4 +1,5 @@
-import { DomainError, InvoiceVoidedV1 } from '@voltstream/contracts';
+import { AccountCreditAppliedV1, DomainError, InvoiceVoidedV1 } from '@voltstream/contracts';
+import { invoiceStatusOf } from './invoice';
 import { BillingErrorCodes } from './billing-errors';
 import { InvoiceState } from './invoice-state';
 import { InvoiceLine } from './usage-pricing';
@@ -110,4 +111,31 @@ export function formatCreditNoteNumber(year: number, sequence: number): string {
     throw new DomainError(BillingErrorCodes.invalidCreditNoteNumber, 'the credit note sequence starts at 1');
   }
   return `CN-${year}-${String(sequence).padStart(6, '0')}`;
+}
+
+/**
+ * A new invoice uses the account's credit first: as much of it as the invoice total takes. The
+ * rest stays for later invoices. Null when there is nothing to apply.
+ */
+export function applyAccountCredit(
+  invoice: InvoiceState,
+  creditMinor: number,
+  now: Date,
+): { invoice: InvoiceState; event: AccountCreditAppliedV1 } | null {
+  const amountMinor = Math.min(creditMinor, invoice.totalMinor - invoice.succeededMinor);
+  if (amountMinor <= 0 || invoice.status === 'VOID') return null;
+  const succeededMinor = invoice.succeededMinor + amountMinor;
+  const status = invoiceStatusOf(invoice.totalMinor, succeededMinor);
+  return {
+    invoice: { ...invoice, succeededMinor, status },
+    event: {
+      invoiceId: invoice.invoiceId,
+      accountId: invoice.accountId,
+      amountMinor,
+      currency: invoice.currency,
+      appliedAt: now.toISOString(),
+      invoiceStatus: status,
+      amountDueMinor: invoice.totalMinor - succeededMinor,
+    },
+  };
 }

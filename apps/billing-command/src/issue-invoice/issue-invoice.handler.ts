@@ -1,14 +1,24 @@
 import {
+  BillingEvent,
   BillingEventTypes,
   DomainError,
   encodeConsistencyToken,
   ErrorCodes,
   INVOICE_AGGREGATE,
   InvoiceIssuedV1,
+  InvoiceStatus,
   notFound,
   UUID_PATTERN,
 } from '@voltstream/contracts';
-import { BillingPeriod, decideIssueInvoice, tariffFromCreated, validatePeriod } from '@voltstream/billing';
+import {
+  amountDueMinor,
+  applyAccountCredit,
+  BillingPeriod,
+  decideIssueInvoice,
+  invoiceFromIssued,
+  tariffFromCreated,
+  validatePeriod,
+} from '@voltstream/billing';
 import { Caller, Queryable, requireAdmin } from '@voltstream/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -19,6 +29,8 @@ import { invoiceStore, splitUnbilled } from './invoice-store';
 
 export interface IssuedInvoice {
   invoice: InvoiceIssuedV1;
+  /** After the account's credit, if it had any: what is due and the status. */
+  now: { amountDueMinor: number; status: InvoiceStatus };
   consistencyToken: string;
 }
 
@@ -40,13 +52,16 @@ export class IssueInvoiceHandler {
     validatePeriod(period);
     if (!UUID_PATTERN.test(accountId)) throw notFound('billing account');
     try {
-      const invoice = await this.db.transaction((tx) => this.issueIn(tx, accountId, period, actorId));
+      const { invoice, now, version } = await this.db.transaction((tx) =>
+        this.issueIn(tx, accountId, period, actorId),
+      );
       return {
         invoice,
+        now,
         consistencyToken: encodeConsistencyToken({
           aggregateType: INVOICE_AGGREGATE,
           aggregateId: invoice.invoiceId,
-          version: 1,
+          version,
         }),
       };
     } catch (error) {
@@ -59,14 +74,15 @@ export class IssueInvoiceHandler {
    * The use case: lock the account (numbers stay sequential and gapless, and two issuers cannot
    * both bill a period), refuse a period already invoiced, price the period's unbilled usage and
    * any late usage of earlier periods, then record the invoice, what it billed (so a late reading
-   * is billed once, on the next invoice), and its event.
+   * is billed once, on the next invoice), and its event. Account credit left by voided invoices
+   * pays what it can of the new invoice at once (a second event, the invoice's version 2).
    */
   private async issueIn(
     tx: Queryable,
     accountId: string,
     period: BillingPeriod,
     actorId: string | null,
-  ): Promise<InvoiceIssuedV1> {
+  ): Promise<{ invoice: InvoiceIssuedV1; now: IssuedInvoice['now']; version: number }> {
     const account = await billingStore.lockAccount(tx, accountId);
     if (!account) throw notFound('billing account');
     if (await invoiceStore.overlapsAnInvoice(tx, accountId, period)) throw alreadyInvoiced();
@@ -94,13 +110,26 @@ export class IssueInvoiceHandler {
       sequence: account.nextInvoiceSequence,
     });
     await invoiceStore.markBilled(tx, unbilled);
-    await this.outbox.emit(
-      tx,
-      { type: INVOICE_AGGREGATE, id: invoice.invoiceId, version: 1 },
-      [{ type: BillingEventTypes.InvoiceIssued, schemaVersion: 1, payload: invoice }],
-      actorId,
+    const events: BillingEvent[] = [
+      { type: BillingEventTypes.InvoiceIssued, schemaVersion: 1, payload: invoice },
+    ];
+    const credit = applyAccountCredit(
+      invoiceFromIssued(invoice),
+      account.creditMinor,
+      new Date(invoice.issuedAt),
     );
-    return invoice;
+    if (credit) {
+      await invoiceStore.useCredit(tx, credit.invoice, credit.event.amountMinor);
+      events.push({ type: BillingEventTypes.AccountCreditApplied, schemaVersion: 1, payload: credit.event });
+    }
+    const version = events.length;
+    await this.outbox.emit(tx, { type: INVOICE_AGGREGATE, id: invoice.invoiceId, version }, events, actorId);
+    const state = credit?.invoice ?? invoiceFromIssued(invoice);
+    return {
+      invoice,
+      now: { amountDueMinor: amountDueMinor(state), status: state.status },
+      version,
+    };
   }
 }
 

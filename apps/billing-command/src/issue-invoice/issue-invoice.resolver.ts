@@ -19,11 +19,10 @@ export class IssueInvoiceResolver {
     @Context() context: GraphQLContext,
   ) {
     const caller = await this.auth.callerOf(context);
-    const { invoice, consistencyToken } = await this.handler.execute(caller, accountId, {
+    const { invoice, now, consistencyToken } = await this.handler.execute(caller, accountId, {
       start: periodStart,
       end: periodEnd,
     });
-    const amountDueMinor = invoice.status === 'PAID' ? 0 : invoice.totalMinor;
-    return invoiceView(invoice, { amountDueMinor, status: invoice.status }, consistencyToken);
+    return invoiceView(invoice, now, consistencyToken);
   }
 }

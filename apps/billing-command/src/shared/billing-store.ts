@@ -7,6 +7,8 @@ export interface AccountRow {
   tariffId: string;
   invoicePrefix: string;
   nextInvoiceSequence: number;
+  /** What voided invoices' payments left to the account, not used by an invoice yet. */
+  creditMinor: number;
   openedAt: Date;
 }
 
@@ -55,6 +57,7 @@ export const billingStore = {
         tariff_id: string;
         invoice_prefix: string;
         next_invoice_sequence: number;
+        credit_minor: string;
         opened_at: Date;
       }[]
     >('SELECT * FROM billing_accounts WHERE id = $1 FOR UPDATE', [id]);
@@ -66,6 +69,7 @@ export const billingStore = {
           tariffId: row.tariff_id,
           invoicePrefix: row.invoice_prefix,
           nextInvoiceSequence: row.next_invoice_sequence,
+          creditMinor: Number(row.credit_minor),
           openedAt: row.opened_at,
         }
       : null;

@@ -23,6 +23,7 @@ const harness = new ReadModelHarness({
     payments: 'SELECT * FROM payments ORDER BY id',
     users: 'SELECT * FROM users ORDER BY id',
     creditNotes: 'SELECT * FROM credit_notes ORDER BY id',
+    creditApplications: 'SELECT * FROM credit_applications ORDER BY invoice_id',
   },
 });
 
@@ -124,7 +125,7 @@ describe('billing read-model projection', () => {
     assert.deepEqual(await harness.snapshot(db), once);
   });
 
-  it('voids an invoice: VOID with nothing due, and its credit note, the same when applied twice', async () => {
+  it('voids an invoice (VOID, nothing due, its credit note) and spends the credit on the next, the same when applied twice', async () => {
     const db = await harness.database();
     const { events, invoiceId, accountId } = voidedHistory();
     const projection = new BillingProjection();
@@ -143,7 +144,19 @@ describe('billing read-model projection', () => {
     assert.deepEqual(notes, [
       { number: 'CN-2026-000001', total_minor: '-1000', account_credit_minor: '400' },
     ]);
-    assert.equal(result.accountRevisions.get(accountId), 4);
+    const nextId = events[7].aggregateId;
+    assert.deepEqual(await invoiceRow(db, nextId), {
+      status: 'PARTIALLY_PAID',
+      amount_due_minor: '600',
+      succeeded_minor: '400',
+      pending_minor: '0',
+      version: 2,
+    });
+    assert.deepEqual(
+      await db.query('SELECT amount_minor FROM credit_applications WHERE invoice_id = $1', [nextId]),
+      [{ amount_minor: '400' }],
+    );
+    assert.equal(result.accountRevisions.get(accountId), 4 + 2);
     const once = await harness.snapshot(db);
     await db.transaction((tx) => projection.apply(asConsumed(events), tx));
     for (const event of asConsumed(events)) await db.transaction((tx) => projection.apply([event], tx));

@@ -1,4 +1,5 @@
 import {
+  AccountCreditAppliedV1,
   BILLING_ACCOUNT_AGGREGATE,
   BillingAccountOpenedV1,
   BillingEvent,
@@ -14,6 +15,7 @@ import { ConsumedEvent, Projection, Queryable, UnapplicableEventError } from '@v
 import {
   InvoiceState,
   insertAccounts,
+  insertCreditApplications,
   insertCreditNotes,
   insertInvoices,
   insertTariffs,
@@ -44,6 +46,7 @@ const AGGREGATE_OF: Record<BillingEvent['type'], string> = {
   [BillingEventTypes.PaymentSucceeded]: INVOICE_AGGREGATE,
   [BillingEventTypes.PaymentFailed]: INVOICE_AGGREGATE,
   [BillingEventTypes.InvoiceVoided]: INVOICE_AGGREGATE,
+  [BillingEventTypes.AccountCreditApplied]: INVOICE_AGGREGATE,
 };
 
 /**
@@ -74,6 +77,7 @@ export class BillingProjection implements Projection<BillingProjectionResult> {
     const issued = new Set<string>();
     const payments = new Map<string, PaymentState>();
     const creditNotes: InvoiceVoidedV1[] = [];
+    const creditApplications: AccountCreditAppliedV1[] = [];
 
     for (const { envelope, event } of parsed) {
       const id = envelope.aggregateId;
@@ -130,6 +134,19 @@ export class BillingProjection implements Projection<BillingProjectionResult> {
           changedInvoices.add(id);
           break;
         }
+        case BillingEventTypes.AccountCreditApplied: {
+          const invoice = invoices.get(id);
+          if (invoice && version <= invoice.version) continue;
+          if (!invoice) throw new UnapplicableEventError(`${event.type} for unknown invoice ${id}`);
+          // Credit pays like a payment that succeeded at once.
+          invoice.succeededMinor += event.payload.amountMinor;
+          invoice.status = event.payload.invoiceStatus;
+          invoice.amountDueMinor = event.payload.amountDueMinor;
+          invoice.version = version;
+          creditApplications.push(event.payload);
+          changedInvoices.add(id);
+          break;
+        }
         default: {
           const exhaustive: never = event;
           throw new Error(`unhandled event ${String(exhaustive)}`);
@@ -150,6 +167,7 @@ export class BillingProjection implements Projection<BillingProjectionResult> {
     );
     await upsertPayments(tx, [...payments.values()]);
     await insertCreditNotes(tx, creditNotes);
+    await insertCreditApplications(tx, creditApplications);
     const touchedAccounts = new Set([
       ...accounts.map((a) => a.accountId),
       ...changed.map((i) => i.accountId),
@@ -237,6 +255,7 @@ function aggregateIdOf(event: BillingEvent): string {
     case BillingEventTypes.PaymentSucceeded:
     case BillingEventTypes.PaymentFailed:
     case BillingEventTypes.InvoiceVoided:
+    case BillingEventTypes.AccountCreditApplied:
       return event.payload.invoiceId;
     default: {
       const exhaustive: never = event;

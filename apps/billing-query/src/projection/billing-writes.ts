@@ -1,4 +1,5 @@
 import {
+  AccountCreditAppliedV1,
   BillingAccountOpenedV1,
   InvoiceLineV1,
   InvoiceStatus,
@@ -250,6 +251,18 @@ export async function insertCreditNotes(tx: Queryable, notes: readonly InvoiceVo
       notes.map((n) => n.reason),
       notes.map((n) => n.voidedAt),
     ],
+  );
+}
+
+export async function insertCreditApplications(
+  tx: Queryable,
+  applied: readonly AccountCreditAppliedV1[],
+): Promise<void> {
+  if (applied.length === 0) return;
+  await tx.query(
+    `INSERT INTO credit_applications (invoice_id, account_id, amount_minor)
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[]) ON CONFLICT (invoice_id) DO NOTHING`,
+    [applied.map((a) => a.invoiceId), applied.map((a) => a.accountId), applied.map((a) => a.amountMinor)],
   );
 }
 

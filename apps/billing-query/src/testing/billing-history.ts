@@ -189,7 +189,8 @@ export function billingHistory(ownerId = 'alice'): BillingHistory {
 
 /**
  * A customer's billing where the invoice of 10.00 EUR is paid 4.00 and then voided: invoice
- * versions 1 to 4, and a credit note of -10.00 that leaves the 4.00 paid as account credit.
+ * versions 1 to 4, and a credit note of -10.00 that leaves the 4.00 paid as account credit, which
+ * the next invoice (events[6..7]) uses at once.
  */
 export function voidedHistory(ownerId = 'alice'): BillingHistory {
   const history = billingHistory(ownerId);
@@ -219,5 +220,23 @@ export function voidedHistory(ownerId = 'alice'): BillingHistory {
       accountCreditMinor: 400,
     },
   });
-  return { ...history, events: [...history.events.slice(0, 5), voided] };
+  // The next invoice uses the 4.00 of credit at once: its version 2.
+  const next = invoiceIssued({ accountId, ownerId, sequence: 2, totalMinor: 1000, month: '2026-02' });
+  const creditApplied = newEnvelope({
+    type: BillingEventTypes.AccountCreditApplied,
+    schemaVersion: 1,
+    aggregateType: INVOICE_AGGREGATE,
+    aggregateId: next.aggregateId,
+    aggregateVersion: 2,
+    payload: {
+      invoiceId: next.aggregateId,
+      accountId,
+      amountMinor: 400,
+      currency: 'EUR',
+      appliedAt: '2026-03-01T06:00:00.000Z',
+      invoiceStatus: 'PARTIALLY_PAID',
+      amountDueMinor: 600,
+    },
+  });
+  return { ...history, events: [...history.events.slice(0, 5), voided, next, creditApplied] };
 }

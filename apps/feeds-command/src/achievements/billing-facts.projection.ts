@@ -75,7 +75,8 @@ async function remember(tx: Queryable, event: BillingEvent): Promise<InvoiceRow 
     case BillingEventTypes.PaymentRequested:
     case BillingEventTypes.PaymentFailed:
     case BillingEventTypes.InvoiceVoided:
-      // An achievement once earned stays earned when the invoice behind it is voided later.
+    case BillingEventTypes.AccountCreditApplied:
+      // Credit is not the customer paying; an achievement once earned stays when its invoice is voided.
       return null;
     default: {
       const _exhaustive: never = event;

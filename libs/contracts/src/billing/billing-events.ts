@@ -160,6 +160,20 @@ const invoiceVoidedV1Shape = {
 export type InvoiceVoidedV1 = Infer<typeof invoiceVoidedV1Shape>;
 export const invoiceVoidedV1: Check<InvoiceVoidedV1> = object(invoiceVoidedV1Shape);
 
+const accountCreditAppliedV1Shape = {
+  invoiceId: uuid,
+  accountId: uuid,
+  /** Taken from the account's credit (left by voided invoices' payments) towards this invoice. */
+  amountMinor: int({ min: 1 }),
+  currency,
+  appliedAt: isoInstant,
+  /** The invoice after the credit. */
+  invoiceStatus: oneOf(InvoiceStatuses),
+  amountDueMinor: minor,
+};
+export type AccountCreditAppliedV1 = Infer<typeof accountCreditAppliedV1Shape>;
+export const accountCreditAppliedV1: Check<AccountCreditAppliedV1> = object(accountCreditAppliedV1Shape);
+
 export const BillingEventTypes = {
   TariffCreated: 'billing.TariffCreated',
   BillingAccountOpened: 'billing.BillingAccountOpened',
@@ -168,6 +182,7 @@ export const BillingEventTypes = {
   PaymentSucceeded: 'billing.PaymentSucceeded',
   PaymentFailed: 'billing.PaymentFailed',
   InvoiceVoided: 'billing.InvoiceVoided',
+  AccountCreditApplied: 'billing.AccountCreditApplied',
 } as const;
 
 export type TariffCreatedEvent = {
@@ -205,6 +220,11 @@ export type InvoiceVoidedEvent = {
   schemaVersion: 1;
   payload: InvoiceVoidedV1;
 };
+export type AccountCreditAppliedEvent = {
+  type: typeof BillingEventTypes.AccountCreditApplied;
+  schemaVersion: 1;
+  payload: AccountCreditAppliedV1;
+};
 
 export type BillingEvent =
   | TariffCreatedEvent
@@ -213,7 +233,8 @@ export type BillingEvent =
   | PaymentRequestedEvent
   | PaymentSucceededEvent
   | PaymentFailedEvent
-  | InvoiceVoidedEvent;
+  | InvoiceVoidedEvent
+  | AccountCreditAppliedEvent;
 
 /** Validates a payload by type and version; a later schemaVersion gets an upcaster here. */
 export function parseBillingEvent(type: string, schemaVersion: number, payload: unknown): BillingEvent {
@@ -233,6 +254,8 @@ export function parseBillingEvent(type: string, schemaVersion: number, payload: 
         return { type, schemaVersion, payload: paymentFailedV1(payload, 'payload') };
       case BillingEventTypes.InvoiceVoided:
         return { type, schemaVersion, payload: invoiceVoidedV1(payload, 'payload') };
+      case BillingEventTypes.AccountCreditApplied:
+        return { type, schemaVersion, payload: accountCreditAppliedV1(payload, 'payload') };
     }
   }
   throw new UnknownEventError(type, schemaVersion);
