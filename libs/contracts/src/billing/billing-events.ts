@@ -154,7 +154,7 @@ const invoiceVoidedV1Shape = {
   lines: array(creditNoteLineV1, { min: 1, max: 10_000 }),
   /** The negated invoice total. */
   totalMinor: int({ max: 0 }),
-  /** What had been paid on the invoice, now the account's credit (billing refunds nothing). */
+  /** What had been paid on the invoice, now account credit the next invoices spend (no refund). */
   accountCreditMinor: minor,
 };
 export type InvoiceVoidedV1 = Infer<typeof invoiceVoidedV1Shape>;
