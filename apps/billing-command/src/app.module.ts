@@ -13,6 +13,8 @@ import { PayInvoiceResolver } from './pay-invoice/pay-invoice.resolver';
 import { PaymentWebhookController, WEBHOOK_SECRET } from './payment-webhook/payment-webhook.controller';
 import { SettlePaymentHandler } from './payment-webhook/settle-payment.handler';
 import { BillingCommandRuntime } from './runtime';
+import { VoidInvoiceHandler } from './void-invoice/void-invoice.handler';
+import { VoidInvoiceResolver } from './void-invoice/void-invoice.resolver';
 
 @Module({})
 export class AppModule {
@@ -35,11 +37,13 @@ export class AppModule {
         { provide: IssueInvoiceHandler, useValue: runtime.issueInvoice },
         { provide: PayInvoiceHandler, useValue: runtime.payInvoice },
         { provide: SettlePaymentHandler, useValue: runtime.settlePayment },
+        { provide: VoidInvoiceHandler, useValue: runtime.voidInvoice },
         { provide: WEBHOOK_SECRET, useValue: runtime.config.payments.webhookSecret },
         CreateTariffResolver,
         OpenBillingAccountResolver,
         IssueInvoiceResolver,
         PayInvoiceResolver,
+        VoidInvoiceResolver,
         ...stopOnShutdown(runtime),
       ],
     };

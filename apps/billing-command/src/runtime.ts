@@ -17,10 +17,12 @@ import { BillingRunMetrics } from './issue-invoice/billing-run-metrics';
 import { InvoiceScheduler } from './issue-invoice/invoice-scheduler';
 import { IssueInvoiceHandler } from './issue-invoice/issue-invoice.handler';
 import { BillingSchema1733000000000 } from './migrations/1733000000000-billing-schema';
+import { CreditNotes1767400000000 } from './migrations/1767400000000-credit-notes';
 import { OpenBillingAccountHandler } from './open-billing-account/open-billing-account.handler';
 import { PayInvoiceHandler } from './pay-invoice/pay-invoice.handler';
 import { HttpPaymentProvider } from './pay-invoice/payment-provider';
 import { PaymentReconciler } from './pay-invoice/payment-reconciler';
+import { VoidInvoiceHandler } from './void-invoice/void-invoice.handler';
 import { SettlePaymentHandler } from './payment-webhook/settle-payment.handler';
 import { BillingOutbox } from './shared/billing-outbox';
 import { UsageLedgerProjection } from './usage/usage-ledger.projection';
@@ -39,6 +41,7 @@ export class BillingCommandRuntime implements Stoppable {
   readonly openBillingAccount: OpenBillingAccountHandler;
   readonly issueInvoice: IssueInvoiceHandler;
   readonly payInvoice: PayInvoiceHandler;
+  readonly voidInvoice: VoidInvoiceHandler;
   readonly settlePayment: SettlePaymentHandler;
   readonly scheduler: InvoiceScheduler;
   readonly reconciler: PaymentReconciler;
@@ -57,7 +60,7 @@ export class BillingCommandRuntime implements Stoppable {
       kafka: config.kafka,
       topic: Topics.billing,
       topicPartitions: config.topicPartitions,
-      migrations: [BillingSchema1733000000000, ProjectionDeadLetters1767300000000],
+      migrations: [BillingSchema1733000000000, ProjectionDeadLetters1767300000000, CreditNotes1767400000000],
       logger,
       metrics: this.metrics,
       readiness: this.readiness,
@@ -70,6 +73,7 @@ export class BillingCommandRuntime implements Stoppable {
     this.issueInvoice = new IssueInvoiceHandler(this.db, outbox, config.paymentTermDays);
     this.payInvoice = new PayInvoiceHandler(this.db, outbox, provider, logger);
     this.settlePayment = new SettlePaymentHandler(this.db, outbox, logger);
+    this.voidInvoice = new VoidInvoiceHandler(this.db, outbox);
     const billingRun = new BillingRun(this.db, outbox, new BillingRunMetrics(this.metrics), logger, {
       batchSize: config.scheduler.batchSize,
       paymentTermDays: config.paymentTermDays,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { BillingAccountResolver } from './accounts/billing-account.resolver';
 import { InvoicePdfController } from './invoices/invoice-pdf.controller';
 import { InvoiceResolver } from './invoices/invoice.resolver';
+import { CreditNoteResolver } from './credit-notes/credit-note.resolver';
 import { MeterResolver } from './meters/meter.resolver';
 import { PaymentResolver } from './payments/payment.resolver';
 import { BillingQueryRuntime } from './runtime';
@@ -29,6 +30,7 @@ export class AppModule {
         { provide: BillingQueryRuntime, useValue: runtime },
         BillingAccountResolver,
         InvoiceResolver,
+        CreditNoteResolver,
         PaymentResolver,
         TariffResolver,
         MeterResolver,

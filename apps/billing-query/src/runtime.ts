@@ -11,6 +11,7 @@ import {
 } from '@voltstream/platform';
 import { BillingQueryConfig } from './config';
 import { BillingReadModel1733100000000 } from './migrations/1733100000000-billing-read-model';
+import { CreditNotes1767400000000 } from './migrations/1767400000000-credit-notes';
 import { BillingProjection, BillingProjectionResult } from './projection/billing-projection';
 import { publishInvoiceUpdates } from './projection/invoice-updates';
 import { UsersProjection } from './projection/users-projection';
@@ -35,7 +36,11 @@ export class BillingQueryRuntime implements Stoppable {
     this.auth = Authenticator.fromConfig(config.auth);
     this.readSide = new ReadSide({
       config,
-      migrations: [BillingReadModel1733100000000, ProjectionDeadLetters1767300000000],
+      migrations: [
+        BillingReadModel1733100000000,
+        ProjectionDeadLetters1767300000000,
+        CreditNotes1767400000000,
+      ],
       // A Redis outage only costs cache hits (and live invoice updates until it is back).
       redisProbe: {
         name: 'cache',

@@ -1,8 +1,96 @@
-import { dataOf, databaseUrl, eventually, graphql } from '@voltstream/testing';
+import { databaseUrl, dataOf, eventually, graphql, queryOnce } from '@voltstream/testing';
 import { settings } from './energy-api';
 
-/** billing-command's database, for what the tests check or arrange below the API. */
+/** Billing through the gateway, as the billing e2e specs drive it. */
 export const BILLING_DB = () => databaseUrl(settings.databaseUrl, 'billing_command');
+export const DAY_MS = 86_400_000;
+
+/** Night 00–07 at 10/kWh, day 07–24 at 31/kWh, 50 a day standing charge. */
+export const TARIFF = {
+  name: 'Two-rate test',
+  currency: 'EUR',
+  standingChargePerDayMinor: 50,
+  rates: [
+    { fromHour: 0, toHour: 7, pricePerKwhMinor: 10 },
+    { fromHour: 7, toHour: 24, pricePerKwhMinor: 31 },
+  ],
+};
+
+export async function gql<T>(query: string, variables: Record<string, unknown>, token: string) {
+  return graphql<T>(settings.gatewayUrl, query, variables, { token });
+}
+
+export async function createTariff(admin: string): Promise<string> {
+  const response = await gql<{ createTariff: { id: string } }>(
+    'mutation($input: CreateTariffInput!) { createTariff(input: $input) { id name rates { fromHour toHour pricePerKwh { amountMinor } } } }',
+    { input: TARIFF },
+    admin,
+  );
+  return dataOf(response).createTariff.id;
+}
+
+export async function openAccount(token: string, tariffId: string, meterIds: string[]) {
+  return gql<{ openBillingAccount: { id: string; meters: { id: string }[] } }>(
+    'mutation($input: OpenBillingAccountInput!) { openBillingAccount(input: $input) { id meters { id } } }',
+    { input: { tariffId, meterIds } },
+    token,
+  );
+}
+
+export interface IssuedInvoice {
+  id: string;
+  number: string;
+  status: string;
+  total: { amountMinor: number; amount: string };
+  lines: { description: string; quantityKwh: number | null; amount: { amountMinor: number } }[];
+}
+
+export function issueInvoice(admin: string, accountId: string, start: Date, end: Date) {
+  return gql<{ issueInvoice: IssuedInvoice & { consistencyToken: string } }>(
+    `mutation($a: ID!, $s: DateTime!, $e: DateTime!) { issueInvoice(accountId: $a, periodStart: $s, periodEnd: $e) {
+       id number status total { amountMinor amount } lines { description quantityKwh amount { amountMinor } } consistencyToken } }`,
+    { a: accountId, s: start.toISOString(), e: end.toISOString() },
+    admin,
+  );
+}
+
+export function payInvoice(token: string, invoiceId: string, amountMinor: number, key: string) {
+  return gql<{ payInvoice: { id: string; status: string; amount: { amountMinor: number } } }>(
+    `mutation($i: ID!, $m: MoneyInput!, $k: String!) { payInvoice(invoiceId: $i, amount: $m, idempotencyKey: $k) {
+       id status amount { amountMinor currency } } }`,
+    { i: invoiceId, m: { amountMinor, currency: 'EUR' }, k: key },
+    token,
+  );
+}
+
+/** Waits until billing's usage ledger holds `wh` for the meter. */
+export async function ledgerReaches(meterId: string, wh: number): Promise<void> {
+  await eventually(
+    async () => {
+      const [row] = await queryOnce<{ wh: string | null }>(
+        BILLING_DB(),
+        'SELECT sum(wh)::text AS wh FROM usage_hourly WHERE meter_id = $1',
+        [meterId],
+      );
+      return Number(row?.wh ?? 0) === wh ? true : undefined;
+    },
+    30_000,
+    `billing's usage ledger reaching ${wh} Wh for meter ${meterId}`,
+  );
+}
+
+export async function paymentRows(invoiceId: string) {
+  return queryOnce<{ id: string; status: string; amount_minor: string }>(
+    BILLING_DB(),
+    'SELECT id, status, amount_minor::text FROM payments WHERE invoice_id = $1',
+    [invoiceId],
+  );
+}
+
+/** A whole UTC day three days back: London is on UTC in winter, and in summer the test still holds by hour. */
+export function pastDay(daysBack: number): Date {
+  return new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS - daysBack * DAY_MS);
+}
 
 /** The last whole calendar month (UTC) before now, as the scheduler bills it. */
 export function lastClosedMonth(now = new Date()): { start: Date; end: Date } {
@@ -16,8 +104,7 @@ export async function createFlatTariff(
   name: string,
   prices: { standingChargePerDayMinor: number; pricePerKwhMinor: number },
 ): Promise<string> {
-  const response = await graphql<{ createTariff: { id: string } }>(
-    settings.gatewayUrl,
+  const response = await gql<{ createTariff: { id: string } }>(
     'mutation($input: CreateTariffInput!) { createTariff(input: $input) { id } }',
     {
       input: {
@@ -27,7 +114,7 @@ export async function createFlatTariff(
         rates: [{ fromHour: 0, toHour: 24, pricePerKwhMinor: prices.pricePerKwhMinor }],
       },
     },
-    { token: admin },
+    admin,
   );
   return dataOf(response).createTariff.id;
 }
@@ -43,12 +130,7 @@ export async function openAccountWhenMeterKnown(
 ): Promise<string> {
   const opened = await eventually(
     async () => {
-      const response = await graphql<{ openBillingAccount: { id: string } }>(
-        settings.gatewayUrl,
-        'mutation($input: OpenBillingAccountInput!) { openBillingAccount(input: $input) { id } }',
-        { input: { tariffId, meterIds: [meterId] } },
-        { token: customer },
-      );
+      const response = await openAccount(customer, tariffId, [meterId]);
       return response.errors[0]?.extensions?.code === 'NOT_FOUND' ? undefined : response;
     },
     60_000,

@@ -1,12 +1,24 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { dataOf, databaseUrl, eventually, graphql, queryOnce, service } from '@voltstream/testing';
+import { dataOf, eventually, queryOnce, service } from '@voltstream/testing';
 import { createHmac, randomUUID } from 'node:crypto';
+import {
+  BILLING_DB,
+  createTariff,
+  DAY_MS,
+  gql,
+  IssuedInvoice,
+  issueInvoice,
+  ledgerReaches,
+  openAccount,
+  pastDay,
+  paymentRows,
+  payInvoice,
+  TARIFF,
+} from './billing-api';
 import { newAdmin, newUser, recordReadings, registerMeter, settings } from './energy-api';
 import { openSubscriptions, subscriptionClient, subscriptionRefusal } from './subscription-client';
 
-const BILLING_DB = () => databaseUrl(settings.databaseUrl, 'billing_command');
-const DAY_MS = 86_400_000;
 /** The sandbox provider's development webhook secret (apps/payment-sandbox/README.md). */
 const SANDBOX_SECRET = 'whsec_voltstream_sandbox_dev_only';
 
@@ -16,17 +28,6 @@ function signWebhook(secret: string, body: string): string {
   return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
 }
 
-/** Night 00–07 at 10/kWh, day 07–24 at 31/kWh, 50 a day standing charge. */
-const TARIFF = {
-  name: 'Two-rate test',
-  currency: 'EUR',
-  standingChargePerDayMinor: 50,
-  rates: [
-    { fromHour: 0, toHour: 7, pricePerKwhMinor: 10 },
-    { fromHour: 7, toHour: 24, pricePerKwhMinor: 31 },
-  ],
-};
-
 /** Half-to-even rounding of numerator / denominator, as billing documents it. */
 function roundHalfEven(numerator: number, denominator: number): number {
   const quotient = Math.floor(numerator / denominator);
@@ -34,82 +35,6 @@ function roundHalfEven(numerator: number, denominator: number): number {
   if (remainder * 2 > denominator) return quotient + 1;
   if (remainder * 2 < denominator) return quotient;
   return quotient % 2 === 0 ? quotient : quotient + 1;
-}
-
-async function gql<T>(query: string, variables: Record<string, unknown>, token: string) {
-  return graphql<T>(settings.gatewayUrl, query, variables, { token });
-}
-
-async function createTariff(admin: string): Promise<string> {
-  const response = await gql<{ createTariff: { id: string } }>(
-    'mutation($input: CreateTariffInput!) { createTariff(input: $input) { id name rates { fromHour toHour pricePerKwh { amountMinor } } } }',
-    { input: TARIFF },
-    admin,
-  );
-  return dataOf(response).createTariff.id;
-}
-
-async function openAccount(token: string, tariffId: string, meterIds: string[]) {
-  return gql<{ openBillingAccount: { id: string; meters: { id: string }[] } }>(
-    'mutation($input: OpenBillingAccountInput!) { openBillingAccount(input: $input) { id meters { id } } }',
-    { input: { tariffId, meterIds } },
-    token,
-  );
-}
-
-interface IssuedInvoice {
-  id: string;
-  number: string;
-  status: string;
-  total: { amountMinor: number; amount: string };
-  lines: { description: string; quantityKwh: number | null; amount: { amountMinor: number } }[];
-}
-
-function issueInvoice(admin: string, accountId: string, start: Date, end: Date) {
-  return gql<{ issueInvoice: IssuedInvoice & { consistencyToken: string } }>(
-    `mutation($a: ID!, $s: DateTime!, $e: DateTime!) { issueInvoice(accountId: $a, periodStart: $s, periodEnd: $e) {
-       id number status total { amountMinor amount } lines { description quantityKwh amount { amountMinor } } consistencyToken } }`,
-    { a: accountId, s: start.toISOString(), e: end.toISOString() },
-    admin,
-  );
-}
-
-function payInvoice(token: string, invoiceId: string, amountMinor: number, key: string) {
-  return gql<{ payInvoice: { id: string; status: string; amount: { amountMinor: number } } }>(
-    `mutation($i: ID!, $m: MoneyInput!, $k: String!) { payInvoice(invoiceId: $i, amount: $m, idempotencyKey: $k) {
-       id status amount { amountMinor currency } } }`,
-    { i: invoiceId, m: { amountMinor, currency: 'EUR' }, k: key },
-    token,
-  );
-}
-
-/** Waits until billing's usage ledger holds `wh` for the meter. */
-async function ledgerReaches(meterId: string, wh: number): Promise<void> {
-  await eventually(
-    async () => {
-      const [row] = await queryOnce<{ wh: string | null }>(
-        BILLING_DB(),
-        'SELECT sum(wh)::text AS wh FROM usage_hourly WHERE meter_id = $1',
-        [meterId],
-      );
-      return Number(row?.wh ?? 0) === wh ? true : undefined;
-    },
-    30_000,
-    `billing's usage ledger reaching ${wh} Wh for meter ${meterId}`,
-  );
-}
-
-async function paymentRows(invoiceId: string) {
-  return queryOnce<{ id: string; status: string; amount_minor: string }>(
-    BILLING_DB(),
-    'SELECT id, status, amount_minor::text FROM payments WHERE invoice_id = $1',
-    [invoiceId],
-  );
-}
-
-/** A whole UTC day three days back: London is on UTC in winter, and in summer the test still holds by hour. */
-function pastDay(daysBack: number): Date {
-  return new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS - daysBack * DAY_MS);
 }
 
 describe('billing: tariffs, usage, invoices and payments', () => {

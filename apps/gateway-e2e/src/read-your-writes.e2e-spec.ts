@@ -3,10 +3,10 @@ import { describe, it } from 'node:test';
 import { decodeConsistencyToken } from '@voltstream/contracts';
 import { databaseUrl, dataOf, eventually, graphql, GraphQLResponse, queryOnce } from '@voltstream/testing';
 import { randomBytes } from 'node:crypto';
-import { readinessOf, settings } from './energy-api';
+import { settings } from './energy-api';
+import { withReplicaPaused } from './replica-pause';
 
 const PASSWORD = 'a passphrase for read-your-writes';
-const replicaServer = databaseUrl(settings.replicaUrl, 'postgres');
 const feedsOnReplica = databaseUrl(settings.replicaUrl, 'feeds_read');
 
 interface Person {
@@ -79,25 +79,6 @@ async function replicaVersionOf(token: string): Promise<number> {
   return rows[0]?.version ?? 0;
 }
 
-/**
- * Runs `work` with the replica's WAL replay paused, feeds-query routed to the replica when it
- * starts: a read there without the token's wait cannot show what `work` writes.
- */
-async function withReplicaPaused(work: () => Promise<void>): Promise<void> {
-  await eventually(
-    async () =>
-      (await readinessOf('feeds-query')).body.details['reads']?.['target'] === 'replica' ? true : undefined,
-    60_000,
-    'feeds-query reads its replica',
-  );
-  await queryOnce(replicaServer, 'SELECT pg_wal_replay_pause()');
-  try {
-    await work();
-  } finally {
-    await queryOnce(replicaServer, 'SELECT pg_wal_replay_resume()');
-  }
-}
-
 const POST = 'mutation($text: String!) { postUpdate(text: $text) { id consistencyToken } }';
 const FOLLOW = 'mutation($u: ID!) { follow(userId: $u) }';
 const UNFOLLOW = 'mutation($u: ID!) { unfollow(userId: $u) }';
@@ -140,7 +121,7 @@ async function followeeWithPost(): Promise<{ follower: Person; followee: Person;
 describe('read-your-writes through the gateway', () => {
   it('follow answers its token in extensions and x-consistency-token; feed and user.followedByMe given it show the follow while the replica stands still', async () => {
     const { follower, followee, postId } = await followeeWithPost();
-    await withReplicaPaused(async () => {
+    await withReplicaPaused('feeds-query', async () => {
       const token = scalarToken(
         await gateway<{ follow: boolean }>(FOLLOW, { u: followee.id }, signedIn(follower)),
       );
@@ -179,7 +160,7 @@ describe('read-your-writes through the gateway', () => {
       "the follow and the followee's post projected before the unfollow",
     );
 
-    await withReplicaPaused(async () => {
+    await withReplicaPaused('feeds-query', async () => {
       const response = await gateway<{ unfollow: boolean }>(UNFOLLOW, { u: followee.id }, signedIn(follower));
       const token = scalarToken(response);
       assert.equal(dataOf(response).unfollow, true);
@@ -234,7 +215,7 @@ describe('read-your-writes through the gateway', () => {
     );
     assert.equal(published.course?.enrollmentCount, 0, 'the course is projected, nobody enrolled');
 
-    await withReplicaPaused(async () => {
+    await withReplicaPaused('feeds-query', async () => {
       const enrollment = dataOf(
         await gateway<{ enroll: { course: { id: string }; consistencyToken: string } }>(
           'mutation($id: ID!) { enroll(courseId: $id) { course { id } consistencyToken } }',
@@ -259,7 +240,7 @@ describe('read-your-writes through the gateway', () => {
   });
 
   it("register answers its token in the AuthPayload; me and feeds' user(id) given it show the new account while the replica stands still, and a token never issued is BAD_USER_INPUT", async () => {
-    await withReplicaPaused(async () => {
+    await withReplicaPaused('feeds-query', async () => {
       const registered = await register();
       const { accessToken, consistencyToken, user } = dataOf(registered).register;
       assert.equal(typeof consistencyToken, 'string', 'register answers a consistency token');

@@ -22,4 +22,7 @@ export const BillingErrorCodes = {
   invoiceAlreadyPaid: 'BILLING.INVOICE_ALREADY_PAID',
   invoiceVoid: 'BILLING.INVOICE_VOID',
   paymentNotPending: 'BILLING.PAYMENT_NOT_PENDING',
+  invalidVoidReason: 'BILLING.INVALID_VOID_REASON',
+  paymentPending: 'BILLING.PAYMENT_PENDING',
+  invalidCreditNoteNumber: 'BILLING.INVALID_CREDIT_NOTE_NUMBER',
 } as const;

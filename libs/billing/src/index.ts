@@ -9,4 +9,5 @@ export * from './invoice';
 export * from './account';
 export * from './invoice-state';
 export * from './payments';
+export * from './credit-note';
 export * from './billing-commands';

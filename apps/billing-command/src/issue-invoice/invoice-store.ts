@@ -1,5 +1,5 @@
 import { InvoiceIssuedV1 } from '@voltstream/contracts';
-import { BillingPeriod, LateUsage, UsageHour } from '@voltstream/billing';
+import { BillingPeriod, InvoiceState, LateUsage, UsageHour } from '@voltstream/billing';
 import { Queryable } from '@voltstream/platform';
 
 /** An account to invoice from `periodStart` (its month's start, or the hour it opened). */
@@ -136,6 +136,19 @@ export const invoiceStore = {
         invoices.map((i) => i.dueAt),
       ],
     );
+  },
+
+  /** The account's credit pays part of the new invoice: the invoice at version 2, the credit less. */
+  async useCredit(tx: Queryable, invoice: InvoiceState, amountMinor: number): Promise<void> {
+    await tx.query('UPDATE invoices SET succeeded_minor = $2, status = $3, version = 2 WHERE id = $1', [
+      invoice.invoiceId,
+      invoice.succeededMinor,
+      invoice.status,
+    ]);
+    await tx.query('UPDATE billing_accounts SET credit_minor = credit_minor - $2 WHERE id = $1', [
+      invoice.accountId,
+      amountMinor,
+    ]);
   },
 
   /** The ledger records what the invoice billed, so a late reading is billed once, next time. */

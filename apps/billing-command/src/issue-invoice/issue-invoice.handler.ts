@@ -14,10 +14,12 @@ import { isConstraintViolation } from '../shared/access';
 import { BillingOutbox } from '../shared/billing-outbox';
 import { billingStore } from '../shared/billing-store';
 import { invoiceStore } from './invoice-store';
-import { decideInvoice, recordInvoices } from './issuing';
+import { DecidedInvoice, decideInvoice, recordInvoices } from './issuing';
 
 export interface IssuedInvoice {
   invoice: InvoiceIssuedV1;
+  /** After the account's credit, if it had any: what is due and the status. */
+  now: DecidedInvoice['now'];
   consistencyToken: string;
 }
 
@@ -39,13 +41,16 @@ export class IssueInvoiceHandler {
     validatePeriod(period);
     if (!UUID_PATTERN.test(accountId)) throw notFound('billing account');
     try {
-      const invoice = await this.db.transaction((tx) => this.issueIn(tx, accountId, period, actorId));
+      const { invoice, now, events } = await this.db.transaction((tx) =>
+        this.issueIn(tx, accountId, period, actorId),
+      );
       return {
         invoice,
+        now,
         consistencyToken: encodeConsistencyToken({
           aggregateType: INVOICE_AGGREGATE,
           aggregateId: invoice.invoiceId,
-          version: 1,
+          version: events.length,
         }),
       };
     } catch (error) {
@@ -58,14 +63,15 @@ export class IssueInvoiceHandler {
    * The use case: lock the account (numbers stay sequential and gapless, and two issuers cannot
    * both bill a period), refuse a period already invoiced, price the period's unbilled usage and
    * any late usage of earlier periods, then record the invoice, what it billed (so a late reading
-   * is billed once, on the next invoice), and its event.
+   * is billed once, on the next invoice), and its event. Account credit left by voided invoices
+   * pays what it can of the new invoice at once (a second event, the invoice's version 2).
    */
   private async issueIn(
     tx: Queryable,
     accountId: string,
     period: BillingPeriod,
     actorId: string | null,
-  ): Promise<InvoiceIssuedV1> {
+  ): Promise<DecidedInvoice> {
     const account = await billingStore.lockAccount(tx, accountId);
     if (!account) throw notFound('billing account');
     if (await invoiceStore.overlapsAnInvoice(tx, accountId, period)) throw alreadyInvoiced();
@@ -79,7 +85,7 @@ export class IssueInvoiceHandler {
       this.paymentTermDays,
     );
     await recordInvoices(tx, this.outbox, [decided], actorId);
-    return decided.invoice;
+    return decided;
   }
 }
 

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Args, Context, Mutation, Resolver } from '@nestjs/graphql';
 import { Authenticator, GraphQLContext } from '@voltstream/platform';
-import { lineView, money } from '../shared/graphql-views';
+import { invoiceView } from '../shared/graphql-views';
 import { IssueInvoiceHandler } from './issue-invoice.handler';
 
 @Resolver()
@@ -19,24 +19,10 @@ export class IssueInvoiceResolver {
     @Context() context: GraphQLContext,
   ) {
     const caller = await this.auth.callerOf(context);
-    const { invoice, consistencyToken } = await this.handler.execute(caller, accountId, {
+    const { invoice, now, consistencyToken } = await this.handler.execute(caller, accountId, {
       start: periodStart,
       end: periodEnd,
     });
-    const amountDueMinor = invoice.status === 'PAID' ? 0 : invoice.totalMinor;
-    return {
-      id: invoice.invoiceId,
-      number: invoice.number,
-      account: { __typename: 'BillingAccount', id: invoice.accountId },
-      periodStart: new Date(invoice.periodStart),
-      periodEnd: new Date(invoice.periodEnd),
-      lines: invoice.lines.map((line) => lineView(line, invoice.currency)),
-      total: money(invoice.totalMinor, invoice.currency),
-      amountDue: money(amountDueMinor, invoice.currency),
-      status: invoice.status,
-      issuedAt: new Date(invoice.issuedAt),
-      dueAt: new Date(invoice.dueAt),
-      consistencyToken,
-    };
+    return invoiceView(invoice, now, consistencyToken);
   }
 }

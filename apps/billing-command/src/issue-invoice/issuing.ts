@@ -1,10 +1,19 @@
 import {
+  BillingEvent,
   BillingEventTypes,
   INVOICE_AGGREGATE,
   InvoiceIssuedV1,
+  InvoiceStatus,
   TariffCreatedV1,
 } from '@voltstream/contracts';
-import { BillingPeriod, decideIssueInvoice, tariffFromCreated } from '@voltstream/billing';
+import {
+  amountDueMinor,
+  applyAccountCredit,
+  BillingPeriod,
+  decideIssueInvoice,
+  invoiceFromIssued,
+  tariffFromCreated,
+} from '@voltstream/billing';
 import { Queryable } from '@voltstream/platform';
 import { randomUUID } from 'node:crypto';
 import { BillingOutbox } from '../shared/billing-outbox';
@@ -25,6 +34,12 @@ export interface DecidedInvoice {
   invoice: InvoiceIssuedV1;
   sequence: number;
   unbilled: readonly UnbilledHour[];
+  /** Account credit (left by voided invoices) that pays part of it at once, if the account has any. */
+  credit: ReturnType<typeof applyAccountCredit>;
+  /** Its events: InvoiceIssued, then AccountCreditApplied when credit pays part of it. */
+  events: BillingEvent[];
+  /** What is due and its status once recorded (after the credit). */
+  now: { amountDueMinor: number; status: InvoiceStatus };
 }
 
 /** Prices the account's locked unbilled usage for the period (the domain rule: decideIssueInvoice). */
@@ -46,13 +61,28 @@ export function decideInvoice(
     issuedAt,
     paymentTermDays,
   });
-  return { invoice, sequence: account.nextInvoiceSequence, unbilled };
+  const credit = applyAccountCredit(invoiceFromIssued(invoice), account.creditMinor, issuedAt);
+  const events: BillingEvent[] = [
+    { type: BillingEventTypes.InvoiceIssued, schemaVersion: 1, payload: invoice },
+  ];
+  if (credit)
+    events.push({ type: BillingEventTypes.AccountCreditApplied, schemaVersion: 1, payload: credit.event });
+  const state = credit?.invoice ?? invoiceFromIssued(invoice);
+  return {
+    invoice,
+    sequence: account.nextInvoiceSequence,
+    unbilled,
+    credit,
+    events,
+    now: { amountDueMinor: amountDueMinor(state), status: state.status },
+  };
 }
 
 /**
  * Records decided invoices in the caller's transaction: their rows and the numbers they take,
  * what they billed in the usage ledger (so a late reading is billed once, on the next invoice),
- * and one InvoiceIssued event each in the outbox.
+ * the account credit each uses, and their events in the outbox (the invoice's version 2 when
+ * credit paid part of it).
  */
 export async function recordInvoices(
   tx: Queryable,
@@ -69,11 +99,13 @@ export async function recordInvoices(
     tx,
     decided.flatMap((d) => d.unbilled),
   );
+  for (const { credit } of decided)
+    if (credit) await invoiceStore.useCredit(tx, credit.invoice, credit.event.amountMinor);
   await outbox.emitEach(
     tx,
-    decided.map(({ invoice }) => ({
-      aggregate: { type: INVOICE_AGGREGATE, id: invoice.invoiceId, version: 1 },
-      events: [{ type: BillingEventTypes.InvoiceIssued, schemaVersion: 1, payload: invoice }],
+    decided.map(({ invoice, events }) => ({
+      aggregate: { type: INVOICE_AGGREGATE, id: invoice.invoiceId, version: events.length },
+      events,
     })),
     actorId,
   );

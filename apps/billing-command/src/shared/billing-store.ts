@@ -7,6 +7,8 @@ export interface AccountRow {
   tariffId: string;
   invoicePrefix: string;
   nextInvoiceSequence: number;
+  /** What voided invoices' payments left to the account, not used by an invoice yet. */
+  creditMinor: number;
   openedAt: Date;
 }
 
@@ -68,6 +70,7 @@ export const billingStore = {
         tariff_id: string;
         invoice_prefix: string;
         next_invoice_sequence: number;
+        credit_minor: string;
         opened_at: Date;
       }[]
     >('SELECT * FROM billing_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [ids]);
@@ -77,6 +80,7 @@ export const billingStore = {
       tariffId: row.tariff_id,
       invoicePrefix: row.invoice_prefix,
       nextInvoiceSequence: row.next_invoice_sequence,
+      creditMinor: Number(row.credit_minor),
       openedAt: row.opened_at,
     }));
   },

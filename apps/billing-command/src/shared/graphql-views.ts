@@ -1,4 +1,4 @@
-import { InvoiceLineV1 } from '@voltstream/contracts';
+import { InvoiceIssuedV1, InvoiceLineV1, InvoiceStatus } from '@voltstream/contracts';
 
 export interface MoneyView {
   amountMinor: number;
@@ -31,6 +31,28 @@ export const lineView = (line: InvoiceLineV1, currency: string) => ({
   description: line.description,
   quantityKwh: line.quantityWh === null ? null : line.quantityWh / 1000,
   amount: money(line.amountMinor, currency),
+});
+
+export type IssuedInvoiceFacts = Omit<InvoiceIssuedV1, 'ownerId' | 'status'>;
+
+/** An invoice as a mutation answers with it: as issued, with what is due now and its status. */
+export const invoiceView = (
+  invoice: IssuedInvoiceFacts,
+  now: { amountDueMinor: number; status: InvoiceStatus },
+  consistencyToken: string,
+) => ({
+  id: invoice.invoiceId,
+  number: invoice.number,
+  account: { __typename: 'BillingAccount', id: invoice.accountId },
+  periodStart: new Date(invoice.periodStart),
+  periodEnd: new Date(invoice.periodEnd),
+  lines: invoice.lines.map((line) => lineView(line, invoice.currency)),
+  total: money(invoice.totalMinor, invoice.currency),
+  amountDue: money(now.amountDueMinor, invoice.currency),
+  status: now.status,
+  issuedAt: new Date(invoice.issuedAt),
+  dueAt: new Date(invoice.dueAt),
+  consistencyToken,
 });
 
 interface TariffLike {

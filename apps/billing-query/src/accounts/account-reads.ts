@@ -63,14 +63,19 @@ export async function revisionOf(db: Queryable, accountId: string): Promise<numb
 }
 
 /**
- * What the account owes: the amount due of its invoices that are not void, in the tariff's
+ * What the account owes: the amount due of its invoices that are not void, less the credit that
+ * voided invoices' payments left on it and later invoices have not used yet; below zero when the
+ * account is in credit. In the tariff's
  * currency (an account's invoices are all in it, since its tariff never changes).
  */
 export async function balanceOf(db: Queryable, accountId: string, currency: string): Promise<MoneyView> {
-  const [row] = await db.query<{ due: string }[]>(
-    `SELECT coalesce(sum(amount_due_minor), 0)::text AS due FROM invoices
-     WHERE account_id = $1 AND status <> 'VOID' AND currency = $2`,
+  const [row] = await db.query<{ balance: string }[]>(
+    `SELECT ((SELECT coalesce(sum(amount_due_minor), 0) FROM invoices
+               WHERE account_id = $1 AND status <> 'VOID' AND currency = $2)
+           - (SELECT coalesce(sum(account_credit_minor), 0) FROM credit_notes
+               WHERE account_id = $1 AND currency = $2)
+           + (SELECT coalesce(sum(amount_minor), 0) FROM credit_applications WHERE account_id = $1))::text AS balance`,
     [accountId, currency],
   );
-  return money(Number(row?.due ?? 0), currency);
+  return money(Number(row?.balance ?? 0), currency);
 }

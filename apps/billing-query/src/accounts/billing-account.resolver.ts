@@ -14,7 +14,8 @@ import { BillingQueryRuntime } from '../runtime';
 import { readsOf } from '../shared/billing-reads';
 import { billingWriteOf } from '../shared/consistency';
 import { MoneyView } from '../shared/money';
-import { AccountView, InvoiceConnection, TariffView } from '../shared/views';
+import { AccountView, CreditNoteConnection, InvoiceConnection, TariffView } from '../shared/views';
+import { creditNotePage } from '../credit-notes/credit-note-reads';
 import { accountsOwnedBy, balanceOf, revisionOf } from './account-reads';
 
 const MY_ACCOUNTS_LIMIT = 1000;
@@ -88,6 +89,19 @@ export class BillingAccountResolver {
     const field = ['invoices', size, args.after ?? '', args.status ?? ''].join('|');
     return this.cached(account, context, args.consistency, field, (db) =>
       invoicePage(db, account.id, { size, after: args.after, status: args.status }),
+    );
+  }
+
+  @ResolveField('creditNotes')
+  async creditNotes(
+    @Parent() account: AccountView,
+    @Args() args: { first?: number | null; after?: string | null; consistency?: string | null },
+    @Context() context: GraphQLContext,
+  ): Promise<CreditNoteConnection> {
+    const size = pageSize(args.first);
+    const field = ['creditNotes', size, args.after ?? ''].join('|');
+    return this.cached(account, context, args.consistency, field, (db) =>
+      creditNotePage(db, account.id, { size, after: args.after }),
     );
   }
 

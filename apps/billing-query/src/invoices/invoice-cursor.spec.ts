@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DomainError } from '@voltstream/contracts';
-import { decodeInvoiceCursor, encodeInvoiceCursor, pageSize } from './invoice-cursor';
+import {
+  CREDIT_NOTES,
+  decodeInvoiceCursor,
+  encodeInvoiceCursor,
+  keysetPage,
+  pageSize,
+} from './invoice-cursor';
 
 const position = {
   issuedAt: new Date('2026-03-01T08:00:00.123Z'),
@@ -35,6 +41,31 @@ describe('invoice cursors', () => {
     ]) {
       assert.throws(() => decodeInvoiceCursor(cursor), badInput('after'), cursor);
     }
+  });
+});
+
+describe('credit-note cursors', () => {
+  it('give back their position, and are refused by the invoices connection and the other way round', () => {
+    const cursor = encodeInvoiceCursor(position, CREDIT_NOTES);
+    assert.deepEqual(decodeInvoiceCursor(cursor, 'after', CREDIT_NOTES), position);
+    assert.throws(() => decodeInvoiceCursor(cursor), badInput('after'));
+    assert.throws(
+      () => decodeInvoiceCursor(encodeInvoiceCursor(position), 'after', CREDIT_NOTES),
+      badInput('after'),
+    );
+  });
+});
+
+describe('a keyset page', () => {
+  const rows = [3, 2, 1].map((n) => ({ issuedAt: new Date(Date.UTC(2026, 0, n)), id: position.id }));
+
+  it('shows `size` rows, says whether more follow, and points after its last', () => {
+    const page = keysetPage(rows, 2, CREDIT_NOTES);
+    assert.deepEqual(page.nodes, rows.slice(0, 2));
+    assert.equal(page.pageInfo.hasNextPage, true);
+    assert.deepEqual(decodeInvoiceCursor(page.pageInfo.endCursor ?? '', 'after', CREDIT_NOTES), rows[1]);
+    assert.equal(keysetPage(rows, 3).pageInfo.hasNextPage, false);
+    assert.equal(keysetPage([], 3).pageInfo.endCursor, null);
   });
 });
 

@@ -1,26 +1,30 @@
 import { DomainError, ErrorCodes, UUID_PATTERN } from '@voltstream/contracts';
 
-/** A position in an account's invoices, newest first: the last invoice a page showed. */
+/**
+ * A position in an account's invoices or credit notes, newest first: the last one a page showed.
+ * Each connection has its own prefix, so a cursor of one is refused by the other.
+ */
 export interface InvoicePosition {
   issuedAt: Date;
   id: string;
 }
 
-const PREFIX = 'inv1:';
+const INVOICES = 'inv1:';
+export const CREDIT_NOTES = 'cn1:';
 
-export function encodeInvoiceCursor(position: InvoicePosition): string {
-  return Buffer.from(`${PREFIX}${position.issuedAt.toISOString()}|${position.id}`, 'utf8').toString(
+export function encodeInvoiceCursor(position: InvoicePosition, prefix = INVOICES): string {
+  return Buffer.from(`${prefix}${position.issuedAt.toISOString()}|${position.id}`, 'utf8').toString(
     'base64url',
   );
 }
 
 /** BAD_USER_INPUT for anything this connection did not hand out. */
-export function decodeInvoiceCursor(cursor: string, path = 'after'): InvoicePosition {
+export function decodeInvoiceCursor(cursor: string, path = 'after', prefix = INVOICES): InvoicePosition {
   const text = cursor.length <= 200 ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  const [at = '', id = '', ...rest] = text.slice(PREFIX.length).split('|');
+  const [at = '', id = '', ...rest] = text.slice(prefix.length).split('|');
   const issuedAt = new Date(at);
   if (
-    !text.startsWith(PREFIX) ||
+    !text.startsWith(prefix) ||
     rest.length > 0 ||
     !UUID_PATTERN.test(id) ||
     Number.isNaN(issuedAt.getTime())
@@ -30,6 +34,19 @@ export function decodeInvoiceCursor(cursor: string, path = 'after'): InvoicePosi
     ]);
   }
   return { issuedAt, id };
+}
+
+/** A page of `size` from rows read newest first with LIMIT size + 1, and the cursor after its last. */
+export function keysetPage<T extends InvoicePosition>(rows: readonly T[], size: number, prefix = INVOICES) {
+  const nodes = rows.slice(0, size);
+  const last = nodes[nodes.length - 1];
+  return {
+    nodes,
+    pageInfo: {
+      hasNextPage: rows.length > size,
+      endCursor: last ? encodeInvoiceCursor({ issuedAt: last.issuedAt, id: last.id }, prefix) : null,
+    },
+  };
 }
 
 export const DEFAULT_PAGE_SIZE = 20;

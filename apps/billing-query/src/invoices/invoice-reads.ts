@@ -2,7 +2,7 @@ import { InvoiceLineV1, InvoiceStatus, PaymentStatus } from '@voltstream/contrac
 import { Queryable } from '@voltstream/platform';
 import { money } from '../shared/money';
 import { InvoiceConnection, InvoiceLineView, InvoiceView, PaymentView } from '../shared/views';
-import { decodeInvoiceCursor, encodeInvoiceCursor } from './invoice-cursor';
+import { decodeInvoiceCursor, keysetPage } from './invoice-cursor';
 
 interface InvoiceRow {
   id: string;
@@ -94,15 +94,7 @@ export async function invoicePage(
      ORDER BY issued_at DESC, id DESC LIMIT $2`,
     params,
   );
-  const nodes = rows.slice(0, args.size).map(toView);
-  const last = nodes[nodes.length - 1];
-  return {
-    nodes,
-    pageInfo: {
-      hasNextPage: rows.length > args.size,
-      endCursor: last ? encodeInvoiceCursor({ issuedAt: last.issuedAt, id: last.id }) : null,
-    },
-  };
+  return keysetPage(rows.map(toView), args.size);
 }
 
 interface PaymentRow {

@@ -5,7 +5,7 @@ import { Authenticator, consistencyTokenOf, GraphQLContext, isOwnerOrAdmin } fro
 import { BillingQueryRuntime } from '../runtime';
 import { readsOf } from '../shared/billing-reads';
 import { billingWriteOf } from '../shared/consistency';
-import { AccountView, InvoiceLineView, InvoiceView, PaymentView } from '../shared/views';
+import { AccountView, CreditNoteView, InvoiceLineView, InvoiceView, PaymentView } from '../shared/views';
 
 @Resolver('Invoice')
 export class InvoiceResolver {
@@ -49,6 +49,15 @@ export class InvoiceResolver {
   @ResolveField('payments')
   async payments(@Parent() invoice: InvoiceView, @Context() context: GraphQLContext): Promise<PaymentView[]> {
     return readsOf(this.runtime, context).paymentsOf.load(invoice);
+  }
+
+  /** Set once the invoice is voided: the credit note that reverses it. */
+  @ResolveField('creditNote')
+  async creditNote(
+    @Parent() invoice: InvoiceView,
+    @Context() context: GraphQLContext,
+  ): Promise<CreditNoteView | null> {
+    return readsOf(this.runtime, context).creditNoteOf.load(invoice);
   }
 
   @ResolveReference()

@@ -7,13 +7,14 @@ import { ReadModelHarness, userRegisteredEnvelope } from '@voltstream/platform/t
 import { eventually } from '@voltstream/testing';
 import { DataSource } from 'typeorm';
 import { BillingReadModel1733100000000 } from '../migrations/1733100000000-billing-read-model';
-import { billingHistory } from '../testing/billing-history';
+import { CreditNotes1767400000000 } from '../migrations/1767400000000-credit-notes';
+import { billingHistory, voidedHistory } from '../testing/billing-history';
 import { BillingProjection } from './billing-projection';
 import { UsersProjection } from './users-projection';
 
 const harness = new ReadModelHarness({
   name: 'billing',
-  migrations: [BillingReadModel1733100000000],
+  migrations: [BillingReadModel1733100000000, CreditNotes1767400000000],
   tables: {
     tariffs: 'SELECT * FROM tariffs ORDER BY id',
     accounts: 'SELECT * FROM accounts ORDER BY id',
@@ -21,6 +22,8 @@ const harness = new ReadModelHarness({
     invoices: 'SELECT * FROM invoices ORDER BY id',
     payments: 'SELECT * FROM payments ORDER BY id',
     users: 'SELECT * FROM users ORDER BY id',
+    creditNotes: 'SELECT * FROM credit_notes ORDER BY id',
+    creditApplications: 'SELECT * FROM credit_applications ORDER BY invoice_id',
   },
 });
 
@@ -122,6 +125,44 @@ describe('billing read-model projection', () => {
     assert.deepEqual(await harness.snapshot(db), once);
   });
 
+  it('voids an invoice (VOID, nothing due, its credit note) and spends the credit on the next, the same when applied twice', async () => {
+    const db = await harness.database();
+    const { events, invoiceId, accountId } = voidedHistory();
+    const projection = new BillingProjection();
+    const result = await db.transaction((tx) => projection.apply(asConsumed(events), tx));
+    assert.deepEqual(await invoiceRow(db, invoiceId), {
+      status: 'VOID',
+      amount_due_minor: '0',
+      succeeded_minor: '400',
+      pending_minor: '0',
+      version: 4,
+    });
+    const notes = await db.query<{ number: string; total_minor: string; account_credit_minor: string }[]>(
+      'SELECT number, total_minor, account_credit_minor FROM credit_notes WHERE invoice_id = $1',
+      [invoiceId],
+    );
+    assert.deepEqual(notes, [
+      { number: 'CN-2026-000001', total_minor: '-1000', account_credit_minor: '400' },
+    ]);
+    const nextId = events[7].aggregateId;
+    assert.deepEqual(await invoiceRow(db, nextId), {
+      status: 'PARTIALLY_PAID',
+      amount_due_minor: '600',
+      succeeded_minor: '400',
+      pending_minor: '0',
+      version: 2,
+    });
+    assert.deepEqual(
+      await db.query('SELECT amount_minor FROM credit_applications WHERE invoice_id = $1', [nextId]),
+      [{ amount_minor: '400' }],
+    );
+    assert.equal(result.accountRevisions.get(accountId), 4 + 2);
+    const once = await harness.snapshot(db);
+    await db.transaction((tx) => projection.apply(asConsumed(events), tx));
+    for (const event of asConsumed(events)) await db.transaction((tx) => projection.apply([event], tx));
+    assert.deepEqual(await harness.snapshot(db), once);
+  });
+
   it('gives the same read model whether an account or its invoices arrive first', async () => {
     const { events } = billingHistory();
     const inOrder = await harness.database();
@@ -167,7 +208,7 @@ describe('billing read-model projection', () => {
 
   describe('through Kafka', () => {
     const topic = harness.topic();
-    const histories = [billingHistory(), billingHistory(), billingHistory()];
+    const histories = [billingHistory(), billingHistory(), billingHistory(), voidedHistory()];
     let projected: DataSource;
 
     const paidInvoices = async (db: DataSource) =>

@@ -1,10 +1,12 @@
 import {
+  AccountCreditAppliedV1,
   BILLING_ACCOUNT_AGGREGATE,
   BillingAccountOpenedV1,
   BillingEvent,
   BillingEventTypes,
   EventEnvelope,
   INVOICE_AGGREGATE,
+  InvoiceVoidedV1,
   parseBillingEvent,
   TARIFF_AGGREGATE,
   TariffCreatedV1,
@@ -13,6 +15,8 @@ import { ConsumedEvent, Projection, Queryable, UnapplicableEventError } from '@v
 import {
   InvoiceState,
   insertAccounts,
+  insertCreditApplications,
+  insertCreditNotes,
   insertInvoices,
   insertTariffs,
   loadInvoices,
@@ -41,6 +45,8 @@ const AGGREGATE_OF: Record<BillingEvent['type'], string> = {
   [BillingEventTypes.PaymentRequested]: INVOICE_AGGREGATE,
   [BillingEventTypes.PaymentSucceeded]: INVOICE_AGGREGATE,
   [BillingEventTypes.PaymentFailed]: INVOICE_AGGREGATE,
+  [BillingEventTypes.InvoiceVoided]: INVOICE_AGGREGATE,
+  [BillingEventTypes.AccountCreditApplied]: INVOICE_AGGREGATE,
 };
 
 /**
@@ -70,6 +76,8 @@ export class BillingProjection implements Projection<BillingProjectionResult> {
     const changedInvoices = new Set<string>();
     const issued = new Set<string>();
     const payments = new Map<string, PaymentState>();
+    const creditNotes: InvoiceVoidedV1[] = [];
+    const creditApplications: AccountCreditAppliedV1[] = [];
 
     for (const { envelope, event } of parsed) {
       const id = envelope.aggregateId;
@@ -114,6 +122,31 @@ export class BillingProjection implements Projection<BillingProjectionResult> {
           changedInvoices.add(id);
           break;
         }
+        case BillingEventTypes.InvoiceVoided: {
+          const invoice = invoices.get(id);
+          if (invoice && version <= invoice.version) continue;
+          if (!invoice) throw new UnapplicableEventError(`${event.type} for unknown invoice ${id}`);
+          // Nothing is due on a void invoice; what was paid is the account's credit note's.
+          invoice.status = 'VOID';
+          invoice.amountDueMinor = 0;
+          invoice.version = version;
+          creditNotes.push(event.payload);
+          changedInvoices.add(id);
+          break;
+        }
+        case BillingEventTypes.AccountCreditApplied: {
+          const invoice = invoices.get(id);
+          if (invoice && version <= invoice.version) continue;
+          if (!invoice) throw new UnapplicableEventError(`${event.type} for unknown invoice ${id}`);
+          // Credit pays like a payment that succeeded at once.
+          invoice.succeededMinor += event.payload.amountMinor;
+          invoice.status = event.payload.invoiceStatus;
+          invoice.amountDueMinor = event.payload.amountDueMinor;
+          invoice.version = version;
+          creditApplications.push(event.payload);
+          changedInvoices.add(id);
+          break;
+        }
         default: {
           const exhaustive: never = event;
           throw new Error(`unhandled event ${String(exhaustive)}`);
@@ -133,6 +166,8 @@ export class BillingProjection implements Projection<BillingProjectionResult> {
       changed.filter((invoice) => !issued.has(invoice.invoiceId)),
     );
     await upsertPayments(tx, [...payments.values()]);
+    await insertCreditNotes(tx, creditNotes);
+    await insertCreditApplications(tx, creditApplications);
     const touchedAccounts = new Set([
       ...accounts.map((a) => a.accountId),
       ...changed.map((i) => i.accountId),
@@ -219,6 +254,8 @@ function aggregateIdOf(event: BillingEvent): string {
     case BillingEventTypes.PaymentRequested:
     case BillingEventTypes.PaymentSucceeded:
     case BillingEventTypes.PaymentFailed:
+    case BillingEventTypes.InvoiceVoided:
+    case BillingEventTypes.AccountCreditApplied:
       return event.payload.invoiceId;
     default: {
       const exhaustive: never = event;

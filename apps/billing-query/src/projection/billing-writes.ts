@@ -1,7 +1,9 @@
 import {
+  AccountCreditAppliedV1,
   BillingAccountOpenedV1,
   InvoiceLineV1,
   InvoiceStatus,
+  InvoiceVoidedV1,
   PaymentStatus,
   TariffCreatedV1,
 } from '@voltstream/contracts';
@@ -225,6 +227,42 @@ export async function upsertPayments(tx: Queryable, payments: readonly PaymentSt
       payments.map((p) => p.createdAt),
       payments.map((p) => p.settledAt),
     ],
+  );
+}
+
+export async function insertCreditNotes(tx: Queryable, notes: readonly InvoiceVoidedV1[]): Promise<void> {
+  if (notes.length === 0) return;
+  await tx.query(
+    `INSERT INTO credit_notes (id, account_id, invoice_id, owner_id, number, currency, lines, total_minor,
+       account_credit_minor, reason, issued_at)
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
+       $8::bigint[], $9::bigint[], $10::text[], $11::timestamptz[])
+     ON CONFLICT (id) DO NOTHING`,
+    [
+      notes.map((n) => n.creditNoteId),
+      notes.map((n) => n.accountId),
+      notes.map((n) => n.invoiceId),
+      notes.map((n) => n.ownerId),
+      notes.map((n) => n.creditNoteNumber),
+      notes.map((n) => n.currency),
+      notes.map((n) => JSON.stringify(n.lines)),
+      notes.map((n) => n.totalMinor),
+      notes.map((n) => n.accountCreditMinor),
+      notes.map((n) => n.reason),
+      notes.map((n) => n.voidedAt),
+    ],
+  );
+}
+
+export async function insertCreditApplications(
+  tx: Queryable,
+  applied: readonly AccountCreditAppliedV1[],
+): Promise<void> {
+  if (applied.length === 0) return;
+  await tx.query(
+    `INSERT INTO credit_applications (invoice_id, account_id, amount_minor)
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[]) ON CONFLICT (invoice_id) DO NOTHING`,
+    [applied.map((a) => a.invoiceId), applied.map((a) => a.accountId), applied.map((a) => a.amountMinor)],
   );
 }
 

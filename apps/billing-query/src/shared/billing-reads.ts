@@ -2,11 +2,20 @@ import { ConsistencyToken, INVOICE_AGGREGATE } from '@voltstream/contracts';
 import { GraphQLContext, PerRequest, Queryable, RequestReads } from '@voltstream/platform';
 import DataLoader from 'dataloader';
 import { accountsOfMeters, findAccounts } from '../accounts/account-reads';
+import { creditNotesOfInvoices, findCreditNotes } from '../credit-notes/credit-note-reads';
 import { findInvoices, findPayments, linesOf, paymentsOf } from '../invoices/invoice-reads';
 import { BillingQueryRuntime } from '../runtime';
 import { findTariffs } from '../tariffs/tariff-reads';
 import { waitForVersions, waitForWrite } from './consistency';
-import { AccountView, inKeyOrder, InvoiceLineView, InvoiceView, PaymentView, TariffView } from './views';
+import {
+  AccountView,
+  CreditNoteView,
+  inKeyOrder,
+  InvoiceLineView,
+  InvoiceView,
+  PaymentView,
+  TariffView,
+} from './views';
 
 /** An invoice as a request has already shown it: what hangs off it is read at that version or later. */
 export interface ShownInvoice {
@@ -41,6 +50,15 @@ export class BillingReads extends RequestReads {
   );
   readonly paymentsOf = new DataLoader<ShownInvoice, PaymentView[], string>(
     (shown) => this.readAtLeast(shown, (db, ids) => paymentsOf(db, ids), []),
+    { cacheKeyFn: (invoice) => invoice.id },
+  );
+
+  readonly creditNotes = new DataLoader<string, CreditNoteView | null>((ids) =>
+    this.read((db) => findCreditNotes(db, ids)).then(inKeyOrder(ids)),
+  );
+  readonly creditNoteOf = new DataLoader<ShownInvoice, CreditNoteView | null, string>(
+    (shown) =>
+      this.readAtLeast<CreditNoteView | null>(shown, (db, ids) => creditNotesOfInvoices(db, ids), null),
     { cacheKeyFn: (invoice) => invoice.id },
   );
 

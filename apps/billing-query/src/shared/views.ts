@@ -57,6 +57,24 @@ export interface PaymentView {
   createdAt: Date;
 }
 
+export interface CreditNoteView {
+  id: string;
+  invoiceId: string;
+  accountId: string;
+  ownerId: string;
+  number: string;
+  reason: string;
+  lines: InvoiceLineView[];
+  total: MoneyView;
+  accountCredit: MoneyView;
+  issuedAt: Date;
+}
+
+export interface CreditNoteConnection {
+  nodes: CreditNoteView[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
 export interface InvoiceConnection {
   nodes: InvoiceView[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };

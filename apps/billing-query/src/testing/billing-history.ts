@@ -186,3 +186,57 @@ export function billingHistory(ownerId = 'alice'): BillingHistory {
   ];
   return { tariffId, accountId, invoiceId, meterIds, events };
 }
+
+/**
+ * A customer's billing where the invoice of 10.00 EUR is paid 4.00 and then voided: invoice
+ * versions 1 to 4, and a credit note of -10.00 that leaves the 4.00 paid as account credit, which
+ * the next invoice (events[6..7]) uses at once.
+ */
+export function voidedHistory(ownerId = 'alice'): BillingHistory {
+  const history = billingHistory(ownerId);
+  const { accountId, invoiceId } = history;
+  const issued = history.events[2];
+  const voided = newEnvelope({
+    type: BillingEventTypes.InvoiceVoided,
+    schemaVersion: 1,
+    aggregateType: INVOICE_AGGREGATE,
+    aggregateId: invoiceId,
+    aggregateVersion: 4,
+    payload: {
+      invoiceId,
+      accountId,
+      ownerId,
+      invoiceNumber: 'ACME-000001',
+      reason: 'billed the wrong meter',
+      voidedAt: '2026-02-03T00:00:00.000Z',
+      creditNoteId: randomUUID(),
+      creditNoteNumber: 'CN-2026-000001',
+      currency: 'EUR',
+      lines: (issued.payload as { lines: { amountMinor: number }[] }).lines.map((line) => ({
+        ...line,
+        amountMinor: -line.amountMinor,
+      })),
+      totalMinor: -1000,
+      accountCreditMinor: 400,
+    },
+  });
+  // The next invoice uses the 4.00 of credit at once: its version 2.
+  const next = invoiceIssued({ accountId, ownerId, sequence: 2, totalMinor: 1000, month: '2026-02' });
+  const creditApplied = newEnvelope({
+    type: BillingEventTypes.AccountCreditApplied,
+    schemaVersion: 1,
+    aggregateType: INVOICE_AGGREGATE,
+    aggregateId: next.aggregateId,
+    aggregateVersion: 2,
+    payload: {
+      invoiceId: next.aggregateId,
+      accountId,
+      amountMinor: 400,
+      currency: 'EUR',
+      appliedAt: '2026-03-01T06:00:00.000Z',
+      invoiceStatus: 'PARTIALLY_PAID',
+      amountDueMinor: 600,
+    },
+  });
+  return { ...history, events: [...history.events.slice(0, 5), voided, next, creditApplied] };
+}

@@ -74,6 +74,9 @@ async function remember(tx: Queryable, event: BillingEvent): Promise<InvoiceRow 
     case BillingEventTypes.BillingAccountOpened:
     case BillingEventTypes.PaymentRequested:
     case BillingEventTypes.PaymentFailed:
+    case BillingEventTypes.InvoiceVoided:
+    case BillingEventTypes.AccountCreditApplied:
+      // Credit is not the customer paying; an achievement once earned stays when its invoice is voided.
       return null;
     default: {
       const _exhaustive: never = event;

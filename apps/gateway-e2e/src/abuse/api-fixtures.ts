@@ -9,7 +9,10 @@ export interface Caller {
 }
 
 /** The objects one customer owns, by type, each readable by its owner once the setup returns. */
-export type Owned = Record<'Meter' | 'BillingAccount' | 'Invoice' | 'Payment' | 'Activity', string> & {
+export type Owned = Record<
+  'Meter' | 'BillingAccount' | 'Invoice' | 'Payment' | 'Activity' | 'CreditNote',
+  string
+> & {
   spareMeter: string;
 };
 
@@ -90,13 +93,15 @@ export async function ownedBy(customer: Caller, admin: Caller, tariffId: string)
     60_000,
     'billing to know the new meter',
   );
-  const invoice = dataOf(
-    await ask<{ issueInvoice: { id: string } }>(
-      admin.token,
-      'mutation($a: ID!, $s: DateTime!, $e: DateTime!) { issueInvoice(accountId: $a, periodStart: $s, periodEnd: $e) { id } }',
-      { a: account, s: '2026-08-01T00:00:00Z', e: '2026-09-01T00:00:00Z' },
-    ),
-  ).issueInvoice.id;
+  const issue = async (s: string, e: string) =>
+    dataOf(
+      await ask<{ issueInvoice: { id: string } }>(
+        admin.token,
+        'mutation($a: ID!, $s: DateTime!, $e: DateTime!) { issueInvoice(accountId: $a, periodStart: $s, periodEnd: $e) { id } }',
+        { a: account, s, e },
+      ),
+    ).issueInvoice.id;
+  const invoice = await issue('2026-08-01T00:00:00Z', '2026-09-01T00:00:00Z');
   const payment = dataOf(
     await ask<{ payInvoice: { id: string } }>(
       customer.token,
@@ -104,6 +109,15 @@ export async function ownedBy(customer: Caller, admin: Caller, tariffId: string)
       { i: invoice, m: { amountMinor: 1, currency: TARIFF.currency }, k: randomUUID() },
     ),
   ).payInvoice.id;
+  // A second invoice, voided: its credit note is private too.
+  const voided = await issue('2025-01-01T00:00:00Z', '2025-02-01T00:00:00Z');
+  const creditNote = dataOf(
+    await ask<{ voidInvoice: { creditNote: { id: string } } }>(
+      admin.token,
+      'mutation($i: ID!) { voidInvoice(invoiceId: $i, reason: "probe") { creditNote { id } } }',
+      { i: voided },
+    ),
+  ).voidInvoice;
   const activity = dataOf(
     await ask<{ postUpdate: { id: string } }>(
       customer.token,
@@ -119,22 +133,24 @@ export async function ownedBy(customer: Caller, admin: Caller, tariffId: string)
         meter: { id: string } | null;
         billingAccount: { id: string } | null;
         invoice: { payments: { id: string }[] } | null;
+        voided: { creditNote: { id: string } | null } | null;
         activity: { id: string } | null;
       }>(
         customer.token,
-        'query($m: ID!, $a: ID!, $i: ID!, $x: ID!) { meter(id: $m) { id } billingAccount(id: $a) { id } invoice(id: $i) { payments { id } } activity(id: $x) { id } }',
-        { m: meter.id, a: account, i: invoice, x: activity },
+        'query($m: ID!, $a: ID!, $i: ID!, $v: ID!, $x: ID!) { meter(id: $m) { id } billingAccount(id: $a) { id } invoice(id: $i) { payments { id } } voided: invoice(id: $v) { creditNote { id } } activity(id: $x) { id } }',
+        { m: meter.id, a: account, i: invoice, v: voided, x: activity },
       );
       const data = seen.data;
       return data?.meter &&
         data.billingAccount &&
         data.activity &&
+        data.voided?.creditNote?.id === creditNote.creditNote.id &&
         data.invoice?.payments.some((p) => p.id === payment)
         ? true
         : undefined;
     },
     30_000,
-    'the owner to see their meter, account, invoice, payment and post',
+    'the owner to see their meter, account, invoice, payment, credit note and post',
   );
   return {
     Meter: meter.id,
@@ -142,6 +158,7 @@ export async function ownedBy(customer: Caller, admin: Caller, tariffId: string)
     Invoice: invoice,
     Payment: payment,
     Activity: activity,
+    CreditNote: creditNote.creditNote.id,
     spareMeter: spare.id,
   };
 }

@@ -24,12 +24,13 @@ const SUBGRAPHS = subgraphSchemas();
 const subgraphUrl = (name: string) => `${settings.serviceBaseUrl(name)}/graphql`;
 
 /** Objects only their owner and ADMINs may see. */
-const PRIVATE_TYPES = new Set(['Meter', 'BillingAccount', 'Invoice', 'Payment', 'Activity']);
+const PRIVATE_TYPES = new Set(['Meter', 'BillingAccount', 'Invoice', 'Payment', 'Activity', 'CreditNote']);
 
 /** Mutations for some roles only (docs/design.md), with the database their command writes to. */
 const RESTRICTED_MUTATIONS: Record<string, { roles: string; database: string }> = {
   createTariff: { roles: 'ADMIN', database: 'billing_command' },
   issueInvoice: { roles: 'ADMIN', database: 'billing_command' },
+  voidInvoice: { roles: 'ADMIN', database: 'billing_command' },
   publishCourse: { roles: 'INSTRUCTOR or ADMIN', database: 'feeds_command' },
 };
 

@@ -84,6 +84,36 @@ describe('billing event contracts', () => {
     );
   });
 
+  it('parses InvoiceVoided v1, whose credit note never adds to what is owed', () => {
+    const voided = {
+      invoiceId: invoiceIssued.invoiceId,
+      accountId: invoiceIssued.accountId,
+      ownerId: invoiceIssued.ownerId,
+      invoiceNumber: invoiceIssued.number,
+      reason: 'billed the wrong meter',
+      voidedAt: '2026-07-03T10:00:00.000Z',
+      creditNoteId: 'f6000000-0000-4000-8000-000000000005',
+      creditNoteNumber: 'CN-2026-000001',
+      currency: 'GBP',
+      lines: invoiceIssued.lines.map((line) => ({ ...line, amountMinor: -line.amountMinor })),
+      totalMinor: -768,
+      accountCreditMinor: 0,
+    };
+    assert.equal(parseBillingEvent(BillingEventTypes.InvoiceVoided, 1, voided).type, 'billing.InvoiceVoided');
+    const broken = [
+      [{ ...voided, totalMinor: 768 }, 'payload.totalMinor'],
+      [{ ...voided, lines: [{ ...voided.lines[0], amountMinor: 18 }] }, 'payload.lines[0].amountMinor'],
+      [{ ...voided, reason: '' }, 'payload.reason'],
+      [{ ...voided, creditNoteNumber: invoiceIssued.number }, 'payload.creditNoteNumber'],
+    ] as const;
+    for (const [payload, path] of broken) {
+      assert.throws(
+        () => parseBillingEvent(BillingEventTypes.InvoiceVoided, 1, payload),
+        (error: unknown) => error instanceof ContractViolation && error.path === path,
+      );
+    }
+  });
+
   it('refuses unknown types and versions', () => {
     assert.throws(
       () => parseBillingEvent(BillingEventTypes.InvoiceIssued, 2, invoiceIssued),

@@ -67,14 +67,14 @@ const billingAccountOpenedV1Shape = {
 export type BillingAccountOpenedV1 = Infer<typeof billingAccountOpenedV1Shape>;
 export const billingAccountOpenedV1: Check<BillingAccountOpenedV1> = object(billingAccountOpenedV1Shape);
 
-const invoiceLineV1 = object({
+const lineFields = {
   kind: oneOf(InvoiceLineKinds),
   description: str({ min: 1, max: 300 }),
   meterId: nullable(uuid),
   /** Exact integer Wh; null for the standing charge. */
   quantityWh: nullable(int({ min: 0 })),
-  amountMinor: minor,
-});
+};
+const invoiceLineV1 = object({ ...lineFields, amountMinor: minor });
 export type InvoiceLineV1 = ReturnType<typeof invoiceLineV1>;
 
 const invoiceIssuedV1Shape = {
@@ -135,6 +135,45 @@ const paymentFailedV1Shape = {
 export type PaymentFailedV1 = Infer<typeof paymentFailedV1Shape>;
 export const paymentFailedV1: Check<PaymentFailedV1> = object(paymentFailedV1Shape);
 
+/** A credit note line reverses one invoice line: the same line with its amount negated. */
+const creditNoteLineV1 = object({ ...lineFields, amountMinor: int({ max: 0 }) });
+export type CreditNoteLineV1 = ReturnType<typeof creditNoteLineV1>;
+
+const invoiceVoidedV1Shape = {
+  invoiceId: uuid,
+  accountId: uuid,
+  ownerId,
+  invoiceNumber: str({ pattern: /^[A-Z0-9]{2,16}-\d{6,}$/ }),
+  reason: str({ min: 1, max: 500 }),
+  voidedAt: isoInstant,
+  creditNoteId: uuid,
+  /** `CN-<year>-<000001>`: one gapless series per UTC year, apart from invoice numbers. */
+  creditNoteNumber: str({ pattern: /^CN-\d{4}-\d{6,}$/ }),
+  currency,
+  /** The invoice's lines, each amount negated. */
+  lines: array(creditNoteLineV1, { min: 1, max: 10_000 }),
+  /** The negated invoice total. */
+  totalMinor: int({ max: 0 }),
+  /** What had been paid on the invoice, now account credit the next invoices spend (no refund). */
+  accountCreditMinor: minor,
+};
+export type InvoiceVoidedV1 = Infer<typeof invoiceVoidedV1Shape>;
+export const invoiceVoidedV1: Check<InvoiceVoidedV1> = object(invoiceVoidedV1Shape);
+
+const accountCreditAppliedV1Shape = {
+  invoiceId: uuid,
+  accountId: uuid,
+  /** Taken from the account's credit (left by voided invoices' payments) towards this invoice. */
+  amountMinor: int({ min: 1 }),
+  currency,
+  appliedAt: isoInstant,
+  /** The invoice after the credit. */
+  invoiceStatus: oneOf(InvoiceStatuses),
+  amountDueMinor: minor,
+};
+export type AccountCreditAppliedV1 = Infer<typeof accountCreditAppliedV1Shape>;
+export const accountCreditAppliedV1: Check<AccountCreditAppliedV1> = object(accountCreditAppliedV1Shape);
+
 export const BillingEventTypes = {
   TariffCreated: 'billing.TariffCreated',
   BillingAccountOpened: 'billing.BillingAccountOpened',
@@ -142,6 +181,8 @@ export const BillingEventTypes = {
   PaymentRequested: 'billing.PaymentRequested',
   PaymentSucceeded: 'billing.PaymentSucceeded',
   PaymentFailed: 'billing.PaymentFailed',
+  InvoiceVoided: 'billing.InvoiceVoided',
+  AccountCreditApplied: 'billing.AccountCreditApplied',
 } as const;
 
 export type TariffCreatedEvent = {
@@ -174,6 +215,16 @@ export type PaymentFailedEvent = {
   schemaVersion: 1;
   payload: PaymentFailedV1;
 };
+export type InvoiceVoidedEvent = {
+  type: typeof BillingEventTypes.InvoiceVoided;
+  schemaVersion: 1;
+  payload: InvoiceVoidedV1;
+};
+export type AccountCreditAppliedEvent = {
+  type: typeof BillingEventTypes.AccountCreditApplied;
+  schemaVersion: 1;
+  payload: AccountCreditAppliedV1;
+};
 
 export type BillingEvent =
   | TariffCreatedEvent
@@ -181,7 +232,9 @@ export type BillingEvent =
   | InvoiceIssuedEvent
   | PaymentRequestedEvent
   | PaymentSucceededEvent
-  | PaymentFailedEvent;
+  | PaymentFailedEvent
+  | InvoiceVoidedEvent
+  | AccountCreditAppliedEvent;
 
 /** Validates a payload by type and version; a later schemaVersion gets an upcaster here. */
 export function parseBillingEvent(type: string, schemaVersion: number, payload: unknown): BillingEvent {
@@ -199,6 +252,10 @@ export function parseBillingEvent(type: string, schemaVersion: number, payload: 
         return { type, schemaVersion, payload: paymentSucceededV1(payload, 'payload') };
       case BillingEventTypes.PaymentFailed:
         return { type, schemaVersion, payload: paymentFailedV1(payload, 'payload') };
+      case BillingEventTypes.InvoiceVoided:
+        return { type, schemaVersion, payload: invoiceVoidedV1(payload, 'payload') };
+      case BillingEventTypes.AccountCreditApplied:
+        return { type, schemaVersion, payload: accountCreditAppliedV1(payload, 'payload') };
     }
   }
   throw new UnknownEventError(type, schemaVersion);
