@@ -26,6 +26,8 @@ const SUITES = {
   // Billing's write side: a month's invoices for 1,000/10,000 accounts, then paying them all
   // and following settlement through the payment sandbox's webhooks.
   'billing-command': () => import('./billing-command/billing-command.mjs'),
+  // The monthly billing run (the scheduler's batched pass) over 10,000 accounts.
+  'billing-run': () => import('./billing-command/billing-run.mjs'),
   // Billing's read side: a customer's invoice list through the gateway and straight to billing-query.
   'billing-query': () => import('./billing-query/invoices.mjs'),
   // Feeds' read side: a feed page and trending courses after a seed of 10,000 users and

@@ -4,7 +4,6 @@
 // invoice) and followed until billing-command has settled it from the payment sandbox's signed
 // webhook. Meters and their hourly usage are seeded by SQL into billing-command's ledger
 // (see the notes); accounts, invoices and payments go through the real mutations.
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gql, userHeaders } from '../lib/graphql.mjs';
@@ -12,22 +11,20 @@ import { formatNumber, latencyStats, progress } from '../lib/runner.mjs';
 import {
   billingCommandClient,
   createTariff,
-  deleteUsage,
   errorTally,
   expectedInvoice,
   freshToken,
   HOUR_MS,
-  insertMeters,
-  insertUsage,
   isTestAmount,
   ISSUE_INVOICE,
   mergeCpu,
   mergeErrors,
   newAdmin,
-  OPEN_ACCOUNT,
+  openAccounts,
   payBody,
   pool,
   requireBillingApi,
+  seedMetersWithUsage,
   runFixedHttp,
   signInAgain,
   waitForInvoice,
@@ -93,47 +90,25 @@ export default {
 
     // ---- setup: meters and usage by SQL -------------------------------------------------------
     const client = await billingCommandClient(targets);
-    const meters = Array.from({ length: accountCount }, (_, index) => ({
-      meterId: randomUUID(),
-      serial: `perf-${runId}-${index}`,
-      index,
-    }));
-    const meterIds = meters.map((m) => m.meterId);
-    let usageDeleted = 0;
-    let cleaned = false;
-    const cleanUp = async () => {
-      if (cleaned) return;
-      cleaned = true;
-      usageDeleted = await deleteUsage(client, meterIds, 'billing-command: cleanup');
-    };
-    const removeCleanup = onCleanup(async () => {
-      await cleanUp();
-      await client.end().catch(() => undefined);
+    const { meters, usage, seedMs, cleanUp, removeCleanup } = await seedMetersWithUsage(client, {
+      runId,
+      count: accountCount,
+      ownerId: admin.userId,
+      from: period.start,
+      hours,
+      label: 'billing-command',
+      onCleanup,
     });
-
-    progress(
-      `billing-command: seeding ${accountCount.toLocaleString('en-US')} meters (owner ${admin.userId}) and ` +
-        `${hours} hours of usage each (${period.start.toISOString()} – ${period.end.toISOString()}) by SQL`,
-    );
-    const seedStarted = performance.now();
-    await insertMeters(client, meters, admin.userId);
-    const usage = await insertUsage(client, meters, period.start, hours, { label: 'billing-command: usage' });
-    const seedMs = Math.round(performance.now() - seedStarted);
 
     // ---- setup: accounts through the gateway --------------------------------------------------
     progress(
       `billing-command: opening ${accountCount.toLocaleString('en-US')} accounts through the gateway, ${OPEN_CONCURRENCY} in flight`,
     );
-    const openAccount = async (meter) => {
-      const data = await gql(url, {
-        query: OPEN_ACCOUNT,
-        variables: { input: { tariffId: tariff.id, meterIds: [meter.meterId] } },
-        token: await freshToken(url, admin),
-      });
-      return data.openBillingAccount.id;
-    };
     const opening = await withCpu(() =>
-      pool(meters, OPEN_CONCURRENCY, openAccount, { label: 'billing-command: accounts opened' }),
+      openAccounts(url, admin, tariff.id, meters, {
+        concurrency: OPEN_CONCURRENCY,
+        label: 'billing-command: accounts opened',
+      }),
     );
     const open = opening.value;
     const openRow = {
@@ -465,7 +440,7 @@ export default {
       `${testAmounts.length} test-amount totals (…02/05/09) not paid`;
 
     // ---- cleanup: the month of usage rows --------------------------------------------------------
-    await cleanUp();
+    const usageDeleted = await cleanUp();
     removeCleanup();
     await client.end();
 

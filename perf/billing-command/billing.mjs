@@ -4,7 +4,7 @@
 // bounded-concurrency pool with progress, and a fixed-count autocannon run (each request pays a
 // different invoice exactly once).
 import autocannon from 'autocannon';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -222,6 +222,51 @@ export async function billingCommandClient(targets) {
   client.on('error', (error) => progress(`billing_command connection: ${error.message}`));
   await client.connect();
   return client;
+}
+
+/**
+ * `count` meters of `ownerId` (serials perf-<runId>-<n>) with `hours` of usage each from `from`,
+ * seeded by SQL. The usage rows are deleted by `cleanUp` (once), or on an aborted run through
+ * `onCleanup`, which also ends the client.
+ */
+export async function seedMetersWithUsage(client, { runId, count, ownerId, from, hours, label, onCleanup }) {
+  const meters = Array.from({ length: count }, (_, index) => ({
+    meterId: randomUUID(),
+    serial: `perf-${runId}-${index}`,
+    index,
+  }));
+  const meterIds = meters.map((m) => m.meterId);
+  let deleting;
+  const cleanUp = () => (deleting ??= deleteUsage(client, meterIds, `${label}: cleanup`));
+  const removeCleanup = onCleanup(async () => {
+    await cleanUp();
+    await client.end().catch(() => undefined);
+  });
+  progress(
+    `${label}: seeding ${count.toLocaleString('en-US')} meters (owner ${ownerId}) and ${hours} hours of usage each ` +
+      `(from ${from.toISOString()}) by SQL`,
+  );
+  const started = performance.now();
+  await insertMeters(client, meters, ownerId);
+  const usage = await insertUsage(client, meters, from, hours, { label: `${label}: usage` });
+  return { meters, usage, seedMs: Math.round(performance.now() - started), cleanUp, removeCleanup };
+}
+
+/** One billing account per meter through the gateway, as the ADMIN who owns the meters, `concurrency` in flight. */
+export function openAccounts(url, admin, tariffId, meters, { concurrency, label }) {
+  return pool(
+    meters,
+    concurrency,
+    async (meter) => {
+      const data = await gql(url, {
+        query: OPEN_ACCOUNT,
+        variables: { input: { tariffId, meterIds: [meter.meterId] } },
+        token: await freshToken(url, admin),
+      });
+      return data.openBillingAccount.id;
+    },
+    { label },
+  );
 }
 
 /**

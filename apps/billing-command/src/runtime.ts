@@ -18,6 +18,7 @@ import { InvoiceScheduler } from './issue-invoice/invoice-scheduler';
 import { IssueInvoiceHandler } from './issue-invoice/issue-invoice.handler';
 import { BillingSchema1733000000000 } from './migrations/1733000000000-billing-schema';
 import { CreditNotes1767400000000 } from './migrations/1767400000000-credit-notes';
+import { LateUsage1767500000000 } from './migrations/1767500000000-late-usage';
 import { OpenBillingAccountHandler } from './open-billing-account/open-billing-account.handler';
 import { PayInvoiceHandler } from './pay-invoice/pay-invoice.handler';
 import { HttpPaymentProvider } from './pay-invoice/payment-provider';
@@ -60,7 +61,12 @@ export class BillingCommandRuntime implements Stoppable {
       kafka: config.kafka,
       topic: Topics.billing,
       topicPartitions: config.topicPartitions,
-      migrations: [BillingSchema1733000000000, ProjectionDeadLetters1767300000000, CreditNotes1767400000000],
+      migrations: [
+        BillingSchema1733000000000,
+        ProjectionDeadLetters1767300000000,
+        CreditNotes1767400000000,
+        LateUsage1767500000000,
+      ],
       logger,
       metrics: this.metrics,
       readiness: this.readiness,

@@ -69,7 +69,7 @@ export async function ledgerReaches(meterId: string, wh: number): Promise<void> 
     async () => {
       const [row] = await queryOnce<{ wh: string | null }>(
         BILLING_DB(),
-        'SELECT sum(wh)::text AS wh FROM usage_hourly WHERE meter_id = $1',
+        'SELECT sum(wh + late_wh)::text AS wh FROM usage_hourly WHERE meter_id = $1',
         [meterId],
       );
       return Number(row?.wh ?? 0) === wh ? true : undefined;

@@ -292,7 +292,7 @@ describe('dead letters an operator works with (issue #11, point 2)', () => {
     assert.deepEqual(release, { resolved: 1, applied: 2 });
     const [billed] = await queryOnce<{ wh: number }>(
       databaseUrl(settings.databaseUrl, 'billing_command'),
-      'SELECT coalesce(sum(wh), 0)::int AS wh FROM usage_hourly WHERE meter_id = $1',
+      'SELECT coalesce(sum(wh + late_wh), 0)::int AS wh FROM usage_hourly WHERE meter_id = $1',
       [meter.id],
     );
     assert.equal(billed.wh, totalWh(day1) + totalWh(day2), 'the ledger billed both batches once');

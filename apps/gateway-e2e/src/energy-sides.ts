@@ -83,7 +83,7 @@ export async function ledger(meterId: string): Promise<Ledger> {
   const [row] = await queryOnce<Ledger>(
     dbUrl('billing_command'),
     `SELECT (SELECT version FROM billing_meters WHERE meter_id = $1) AS version,
-            (SELECT coalesce(sum(wh), 0)::int FROM usage_hourly WHERE meter_id = $1) AS wh`,
+            (SELECT coalesce(sum(wh + late_wh), 0)::int FROM usage_hourly WHERE meter_id = $1) AS wh`,
     [meterId],
   );
   return row;

@@ -265,7 +265,7 @@ describe('projections wait out a locked read-model table (F9)', () => {
         await queryOnce<{ version: number | null; wh: number }>(
           ledger,
           `SELECT (SELECT version FROM billing_meters WHERE meter_id = $1) AS version,
-                  (SELECT coalesce(sum(wh), 0)::int FROM usage_hourly WHERE meter_id = $1) AS wh`,
+                  (SELECT coalesce(sum(wh + late_wh), 0)::int FROM usage_hourly WHERE meter_id = $1) AS wh`,
           [meterId],
         )
       )[0];

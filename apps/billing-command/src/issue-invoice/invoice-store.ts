@@ -46,9 +46,10 @@ export const invoiceStore = {
   },
 
   /**
-   * Unbilled usage up to the period's end: inside the period, or inside an earlier invoice's
-   * period (late readings). The rows stay locked until the transaction ends, so `markBilled`
-   * bills exactly these.
+   * Unbilled usage up to the period's end: the period's own hours (all of their `wh`: no invoice
+   * covers them), and late usage of hours an earlier invoice covers (`late_wh`). The account's
+   * meters are locked first (FOR SHARE, as the usage ledger locks them FOR UPDATE to write), so
+   * no usage reaches these hours until the transaction ends and `markBilled` bills exactly this.
    */
   async lockUnbilled(tx: Queryable, accountId: string, period: BillingPeriod): Promise<UnbilledHour[]> {
     const unbilled = await invoiceStore.lockUnbilledOf(
@@ -65,6 +66,12 @@ export const invoiceStore = {
     dues: readonly DueAccount[],
     periodEnd: Date,
   ): Promise<Map<string, UnbilledHour[]>> {
+    const accountIds = dues.map((d) => d.accountId);
+    await tx.query(
+      `SELECT 1 FROM billing_meters m JOIN account_meters am USING (meter_id)
+       WHERE am.account_id = ANY($1::uuid[]) ORDER BY m.meter_id FOR SHARE OF m`,
+      [accountIds],
+    );
     const rows = await tx.query<
       {
         account_id: string;
@@ -75,17 +82,19 @@ export const invoiceStore = {
         period_end: Date | null;
       }[]
     >(
-      `SELECT due.account_id, u.meter_id, u.hour_start, (u.wh - u.invoiced_wh)::text AS wh,
-              i.period_start, i.period_end
-       FROM unnest($1::uuid[], $2::timestamptz[]) AS due (account_id, period_start)
-       JOIN account_meters am ON am.account_id = due.account_id
-       JOIN usage_hourly u ON u.meter_id = am.meter_id
-       LEFT JOIN invoices i ON i.account_id = due.account_id
-        AND u.hour_start >= i.period_start AND u.hour_start < i.period_end
-       WHERE u.wh > u.invoiced_wh AND u.hour_start < $3
-         AND (u.hour_start >= due.period_start OR i.id IS NOT NULL)
-       FOR UPDATE OF u`,
-      [dues.map((d) => d.accountId), dues.map((d) => d.periodStart), periodEnd],
+      `WITH due AS (SELECT * FROM unnest($1::uuid[], $2::timestamptz[]) AS d (account_id, period_start))
+       SELECT due.account_id, u.meter_id, u.hour_start, u.wh::text AS wh,
+              NULL::timestamptz AS period_start, NULL::timestamptz AS period_end
+       FROM due JOIN account_meters am ON am.account_id = due.account_id
+       JOIN usage_hourly u ON u.meter_id = am.meter_id AND u.hour_start >= due.period_start AND u.hour_start < $3
+       WHERE u.wh > 0
+       UNION ALL
+       SELECT due.account_id, u.meter_id, u.hour_start, u.late_wh::text AS wh, i.period_start, i.period_end
+       FROM due JOIN account_meters am ON am.account_id = due.account_id
+       JOIN usage_hourly u ON u.meter_id = am.meter_id AND u.late_wh > 0 AND u.hour_start < $3
+       JOIN invoices i ON i.account_id = due.account_id
+        AND u.hour_start >= i.period_start AND u.hour_start < i.period_end`,
+      [accountIds, dues.map((d) => d.periodStart), periodEnd],
     );
     const unbilled = new Map<string, UnbilledHour[]>();
     for (const row of rows) {
@@ -151,14 +160,18 @@ export const invoiceStore = {
     ]);
   },
 
-  /** The ledger records what the invoice billed, so a late reading is billed once, next time. */
+  /**
+   * The ledger records what the invoices billed: late usage folds into its hour's `wh`. The
+   * period's own hours need no write: the invoice now covers them, as their `wh` stands.
+   */
   async markBilled(tx: Queryable, hours: readonly UnbilledHour[]): Promise<void> {
-    if (hours.length === 0) return;
+    const late = hours.filter((h) => h.invoicedPeriod);
+    if (late.length === 0) return;
     await tx.query(
-      `UPDATE usage_hourly u SET invoiced_wh = u.invoiced_wh + billed.wh
+      `UPDATE usage_hourly u SET wh = u.wh + billed.wh, late_wh = u.late_wh - billed.wh
        FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[]) AS billed (meter_id, hour_start, wh)
        WHERE u.meter_id = billed.meter_id AND u.hour_start = billed.hour_start`,
-      [hours.map((h) => h.meterId), hours.map((h) => h.hourStart), hours.map((h) => h.wh)],
+      [late.map((h) => h.meterId), late.map((h) => h.hourStart), late.map((h) => h.wh)],
     );
   },
 };

@@ -10,8 +10,9 @@ interface MeterState {
 
 /**
  * Billing's own copy of what it needs from energy.events, in billing's database: meters (owner
- * and time zone) and usage per meter and UTC hour. Events at or below a meter's applied version
- * are skipped, in the same transaction as the writes, so redelivery never counts usage twice.
+ * and time zone) and usage per meter and UTC hour (`wh`; `late_wh` for usage that reached an
+ * hour after an invoice covered it). Events at or below a meter's applied version are skipped, in
+ * the same transaction as the writes, so redelivery never counts usage twice.
  */
 export class UsageLedgerProjection implements Projection<void> {
   readonly name = 'billing-usage-ledger';
@@ -76,11 +77,20 @@ export class UsageLedgerProjection implements Projection<void> {
     }
     if (usage.size > 0) {
       const entries = [...usage.values()];
-      // One statement for the whole batch: energy only sends readings it newly accepted.
+      // One statement for the whole batch: energy only sends readings it newly accepted. Usage of
+      // an hour an invoice already covers is late: it waits in late_wh for the next invoice. The
+      // meters' rows locked above keep an issuer (who locks them too) from billing in between.
       await tx.query(
-        `INSERT INTO usage_hourly (meter_id, hour_start, wh)
-         SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[])
-         ON CONFLICT (meter_id, hour_start) DO UPDATE SET wh = usage_hourly.wh + EXCLUDED.wh`,
+        `INSERT INTO usage_hourly (meter_id, hour_start, wh, late_wh)
+         SELECT n.meter_id, n.hour_start,
+                CASE WHEN covered THEN 0 ELSE n.wh END, CASE WHEN covered THEN n.wh ELSE 0 END
+         FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[]) AS n (meter_id, hour_start, wh),
+         LATERAL (SELECT EXISTS (
+           SELECT 1 FROM account_meters am JOIN invoices i ON i.account_id = am.account_id
+           WHERE am.meter_id = n.meter_id AND n.hour_start >= i.period_start AND n.hour_start < i.period_end
+         ) AS covered) AS invoiced
+         ON CONFLICT (meter_id, hour_start) DO UPDATE
+           SET wh = usage_hourly.wh + EXCLUDED.wh, late_wh = usage_hourly.late_wh + EXCLUDED.late_wh`,
         [
           entries.map((e) => e.meterId),
           entries.map((e) => new Date(e.hourStart).toISOString()),
