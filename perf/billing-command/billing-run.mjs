@@ -189,8 +189,8 @@ export default {
       description:
         `The scheduler's monthly run (BillingRun, BILLING_RUN_BATCH_SIZE accounts per transaction) invoicing ` +
         `${formatNumber(accounts.length)} accounts due for the last whole month (${hours} hourly usage rows each, ` +
-        'Europe/London, two rate bands): per batch the accounts locked, their unbilled usage read FOR UPDATE and priced, ' +
-        'the invoices, ledger marks and outbox events written with one statement each, one commit. Timed from ' +
+        'Europe/London, two rate bands): per batch the accounts and their meters locked, their unbilled usage read and ' +
+        'priced, the invoices, late-usage marks and outbox events written with one statement each, one commit. Timed from ' +
         'billing-command /metrics showing the run start to it showing the run end (polled every 100 ms).',
       kind: 'loop',
       connections: 1,

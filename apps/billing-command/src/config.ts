@@ -33,6 +33,8 @@ export interface BillingCommandConfig {
     intervalMs: number;
     /** Accounts a billing run invoices per transaction. */
     batchSize: number;
+    /** Batches (transactions) a billing run has going at once. */
+    concurrency: number;
   };
 }
 
@@ -64,6 +66,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BillingCommand
       enabled: reader.oneOf('INVOICE_SCHEDULER', ['on', 'off'] as const, 'on') === 'on',
       intervalMs: reader.int('INVOICE_SCHEDULER_INTERVAL_MS', 60_000, { min: 1000 }),
       batchSize: reader.int('BILLING_RUN_BATCH_SIZE', 100, { min: 1, max: 2000 }),
+      concurrency: reader.int('BILLING_RUN_CONCURRENCY', 2, { min: 1, max: 8 }),
     },
   };
   reader.done();

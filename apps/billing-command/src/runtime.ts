@@ -82,6 +82,7 @@ export class BillingCommandRuntime implements Stoppable {
     this.voidInvoice = new VoidInvoiceHandler(this.db, outbox);
     const billingRun = new BillingRun(this.db, outbox, new BillingRunMetrics(this.metrics), logger, {
       batchSize: config.scheduler.batchSize,
+      concurrency: config.scheduler.concurrency,
       paymentTermDays: config.paymentTermDays,
     });
     this.scheduler = new InvoiceScheduler(this.db, billingRun, logger, config.scheduler.intervalMs);

@@ -20,11 +20,16 @@ const STANDING_PER_DAY = 10;
 const PRICE_PER_KWH = 20;
 const DAY_MS = 86_400_000;
 
-/** One billing-command whose scheduler runs billing every second, four accounts per batch. */
+/** One billing-command whose scheduler runs billing every second, four accounts per batch, two batches at once. */
 const billingInstance = () =>
   startInstance(
     'billing-command',
-    { INVOICE_SCHEDULER: 'on', INVOICE_SCHEDULER_INTERVAL_MS: '1000', BILLING_RUN_BATCH_SIZE: String(BATCH) },
+    {
+      INVOICE_SCHEDULER: 'on',
+      INVOICE_SCHEDULER_INTERVAL_MS: '1000',
+      BILLING_RUN_BATCH_SIZE: String(BATCH),
+      BILLING_RUN_CONCURRENCY: '2',
+    },
     { waitReady: true },
   );
 
@@ -58,7 +63,7 @@ describe('the monthly billing run', () => {
     await ensureRunning('billing-command');
   });
 
-  it('killed mid-run with one batch committed and one in flight, the next run issues the rest: each account once, priced from its own usage', async () => {
+  it('killed mid-run with one batch in flight and the others committed around it, the next run issues the rest: each account once, priced from its own usage', async () => {
     const admin = await newAdmin();
     const tariffId = await createFlatTariff(admin, 'Flat billing-run test', {
       standingChargePerDayMinor: STANDING_PER_DAY,
@@ -118,7 +123,8 @@ describe('the monthly billing run', () => {
     ).map((row) => row.id);
     assert.ok(accountIds.every((id) => due.includes(id)));
 
-    // Four accounts per batch: hold the seventh, so the first batch commits and the second waits.
+    // Four accounts per batch, two batches at once: hold the seventh, so the second batch waits
+    // while the other batches all commit around it.
     const holder = new Client({ connectionString: BILLING_DB(), application_name: 'e2e-locker' });
     await holder.connect();
     try {
@@ -134,25 +140,25 @@ describe('the monthly billing run', () => {
             '%billing_accounts%FOR UPDATE%',
           );
           const issued = await invoicesOf(due, month);
-          return waiting.length > 0 && issued.length === BATCH ? true : undefined;
+          return waiting.length > 0 && issued.length === due.length - BATCH ? true : undefined;
         },
         60_000,
-        'the first batch to commit and the second to wait for the held account',
+        'every batch but the second to commit, and the second to wait for the held account',
       );
       assert.ok((await metric(first.baseUrl, 'billing_run_accounts_due')) >= due.length);
       assert.equal(await metric(first.baseUrl, 'billing_run_running'), 1);
-      assert.equal(await metric(first.baseUrl, 'billing_run_accounts_remaining'), due.length - BATCH);
+      assert.equal(await metric(first.baseUrl, 'billing_run_accounts_remaining'), BATCH);
 
       await sigkill(first.pid);
     } finally {
       await holder.query('COMMIT').catch(() => undefined);
       await holder.end();
     }
-    // The batch in flight died with its process: still exactly the first batch's invoices.
+    // The batch in flight died with its process: every account but its four has its invoice.
     const afterCrash = await invoicesOf(due, month);
     assert.deepEqual(
       afterCrash.map((r) => r.account_id),
-      due.slice(0, BATCH),
+      [...due.slice(0, BATCH), ...due.slice(2 * BATCH)],
     );
 
     const second = await billingInstance();
@@ -167,7 +173,7 @@ describe('the monthly billing run', () => {
       30_000,
       "the second instance's run to report every account reached",
     );
-    assert.equal(await metric(second.baseUrl, 'billing_run_invoices_issued_total'), due.length - BATCH);
+    assert.equal(await metric(second.baseUrl, 'billing_run_invoices_issued_total'), BATCH);
 
     const invoices = await invoicesOf(due, month);
     assert.equal(new Set(invoices.map((r) => r.account_id)).size, due.length, 'one invoice per account');

@@ -43,7 +43,25 @@ export interface LocalParts {
   second: number;
 }
 
+/**
+ * Recently asked instants' local parts, per zone: a billing run prices the same 744 hours of a
+ * month for every meter of a zone, and Intl's formatToParts is most of that work. Bounded: it is
+ * emptied when it grows past MEMO_LIMIT entries.
+ */
+const memo = new Map<string, LocalParts>();
+const MEMO_LIMIT = 50_000;
+
 export function localParts(instant: Date, timeZone: string): LocalParts {
+  const key = `${timeZone}|${instant.getTime()}`;
+  const known = memo.get(key);
+  if (known) return { ...known };
+  const parts = computeLocalParts(instant, timeZone);
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(key, parts);
+  return { ...parts };
+}
+
+function computeLocalParts(instant: Date, timeZone: string): LocalParts {
   const parts: Record<string, number> = {};
   for (const part of formatterFor(timeZone).formatToParts(instant)) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value);

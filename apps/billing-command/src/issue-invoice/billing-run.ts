@@ -23,31 +23,43 @@ export class BillingRun {
     private readonly outbox: BillingOutbox,
     private readonly metrics: BillingRunMetrics,
     private readonly logger: JsonLogger,
-    private readonly options: { batchSize: number; paymentTermDays: number },
+    private readonly options: { batchSize: number; concurrency: number; paymentTermDays: number },
   ) {}
 
-  /** Issues the month's invoices of every account due; returns how many it issued. */
+  /**
+   * Issues the month's invoices of every account due; returns how many it issued. `concurrency`
+   * batches go at once (disjoint accounts, so they never wait for each other): one is priced in
+   * this process while the database works on another.
+   */
   async run(db: Queryable, month: { start: Date; end: Date }): Promise<number> {
     const due = await dueAccounts(db, month);
     this.metrics.started(month.end, due.length);
+    const batches: DueAccount[][] = [];
+    for (let i = 0; i < due.length; i += this.options.batchSize)
+      batches.push(due.slice(i, i + this.options.batchSize));
+    let next = 0;
+    let remaining = due.length;
     let issued = 0;
-    for (let done = 0; done < due.length; done += this.options.batchSize) {
-      const batch = due.slice(done, done + this.options.batchSize);
-      const remaining = due.length - done - batch.length;
-      try {
-        const count = await this.db.transaction((tx) => this.issueBatch(tx, batch, month.end));
-        issued += count;
-        this.metrics.batchDone(count, remaining);
-      } catch (error) {
-        // Its accounts stay due: the next run issues them.
-        this.metrics.batchFailed(remaining);
-        this.logger.event('warn', 'billing run batch rolled back', {
-          accounts: batch.length,
-          firstAccountId: batch[0].accountId,
-          error: String(error),
-        });
+    const worker = async () => {
+      for (let batch = batches[next++]; batch; batch = batches[next++]) {
+        try {
+          const count = await this.db.transaction((tx) => this.issueBatch(tx, batch, month.end));
+          issued += count;
+          remaining -= batch.length;
+          this.metrics.batchDone(count, remaining);
+        } catch (error) {
+          // Its accounts stay due: the next run issues them.
+          remaining -= batch.length;
+          this.metrics.batchFailed(remaining);
+          this.logger.event('warn', 'billing run batch rolled back', {
+            accounts: batch.length,
+            firstAccountId: batch[0].accountId,
+            error: String(error),
+          });
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, batches.length) }, worker));
     this.metrics.finished();
     if (issued > 0)
       this.logger.event('info', 'invoices issued', {
