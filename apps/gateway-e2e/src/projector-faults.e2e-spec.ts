@@ -23,6 +23,7 @@ import {
 import {
   ensureRunning,
   processAlive,
+  readiness,
   ServiceInstance,
   stackLogOffset,
   stackLogSince,
@@ -319,6 +320,16 @@ describe('projector instances: slow batches, stops and hand-overs', () => {
           instances.push(instance);
         } else {
           const leaving = instances.shift()!;
+          // The group split the partitions: the instance that goes owns some, which must move.
+          const owned = await eventually(
+            async () => {
+              const partitions = (await readiness(leaving.baseUrl))?.details['projector']?.['partitions'];
+              return Array.isArray(partitions) && partitions.length > 0 ? partitions : undefined;
+            },
+            30_000,
+            'the leaving instance to own partitions',
+          );
+          churn.push(`owning ${owned.join('+')}`);
           leaving.signal(step === 'term' ? 'SIGTERM' : 'SIGKILL');
           await leaving.exited;
         }

@@ -219,7 +219,7 @@ export class ProjectionConsumers implements DeadLetterSource {
  * (e.g. no broker to reach) with the tries so far.
  */
 function stateOf({ runner, startFailure }: Consumer, stallThresholdMs: number): ProbeResult {
-  const { state, sinceMs } = runner.consumerState();
+  const { state, sinceMs, partitions } = runner.consumerState();
   const now = Date.now();
   const stalls = runner.stalledPartitions();
   const joined = state === 'joined' || (state === 'starting' && sinceMs < CONSUMER_GRACE_MS);
@@ -228,6 +228,8 @@ function stateOf({ runner, startFailure }: Consumer, stallThresholdMs: number): 
     projection: runner.projectionName,
     consumer: state,
     forMs: sinceMs,
+    // Which partitions this instance projects: with several instances, how the group split them.
+    partitions,
   };
   if (startFailure) {
     details['notStarted'] = {

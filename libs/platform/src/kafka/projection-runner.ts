@@ -99,6 +99,8 @@ export class ProjectionRunner<T> {
   private stateSince = Date.now();
   private stopping = false;
   private readonly stalls = new Map<number, PartitionStall>();
+  /** The topic's partitions the group gave this member at its last join (readiness shows them). */
+  private assigned: number[] = [];
   private readonly resumeTimers = new Map<number, NodeJS.Timeout>();
   /** Dead letters published whose record did not commit yet: never published twice by us. */
   private readonly published = new Set<string>();
@@ -109,8 +111,8 @@ export class ProjectionRunner<T> {
     return this.options.projection.name;
   }
 
-  consumerState(): { state: ConsumerState; sinceMs: number } {
-    return { state: this.state, sinceMs: Date.now() - this.stateSince };
+  consumerState(): { state: ConsumerState; sinceMs: number; partitions: readonly number[] } {
+    return { state: this.state, sinceMs: Date.now() - this.stateSince, partitions: this.assigned };
   }
 
   /** The partitions that cannot move right now, oldest first. */
@@ -136,6 +138,7 @@ export class ProjectionRunner<T> {
       this.setState('joined');
       // A stall of a partition that went to another member is theirs to report now.
       const mine = new Set(payload.memberAssignment[topic] ?? []);
+      this.assigned = [...mine].sort((a, b) => a - b);
       for (const partition of this.stalls.keys()) if (!mine.has(partition)) this.forget(partition);
     });
     consumer.on(consumer.events.STOP, () => this.setState('stopped'));
@@ -437,6 +440,7 @@ export class ProjectionRunner<T> {
 
   private setState(state: ConsumerState): void {
     if (state !== this.state) this.stateSince = Date.now();
+    if (state !== 'joined') this.assigned = [];
     this.state = state;
   }
 }
