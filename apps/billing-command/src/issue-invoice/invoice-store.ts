@@ -1,6 +1,7 @@
 import { InvoiceIssuedV1 } from '@voltstream/contracts';
 import { BillingPeriod, InvoiceState, LateUsage, UsageHour } from '@voltstream/billing';
 import { Queryable } from '@voltstream/platform';
+import { groupBy } from '../shared/group-by';
 
 /** An account to invoice from `periodStart` (its month's start, or the hour it opened). */
 export interface DueAccount {
@@ -96,19 +97,17 @@ export const invoiceStore = {
         AND u.hour_start >= i.period_start AND u.hour_start < i.period_end`,
       [accountIds, dues.map((d) => d.periodStart), periodEnd],
     );
-    const unbilled = new Map<string, UnbilledHour[]>();
-    for (const row of rows) {
-      const hours = unbilled.get(row.account_id) ?? [];
-      hours.push({
+    return groupBy(
+      rows,
+      (row) => row.account_id,
+      (row): UnbilledHour => ({
         meterId: row.meter_id,
         hourStart: row.hour_start,
         wh: row.wh,
         invoicedPeriod:
           row.period_start && row.period_end ? { start: row.period_start, end: row.period_end } : null,
-      });
-      unbilled.set(row.account_id, hours);
-    }
-    return unbilled;
+      }),
+    );
   },
 
   /** The invoice rows, and each account's next number taken. */

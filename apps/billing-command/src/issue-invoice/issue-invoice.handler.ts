@@ -36,8 +36,7 @@ export class IssueInvoiceHandler {
     return this.issue(accountId, period, caller.userId);
   }
 
-  /** Also used by the scheduler, which acts for the system (no caller). */
-  async issue(accountId: string, period: BillingPeriod, actorId: string | null): Promise<IssuedInvoice> {
+  private async issue(accountId: string, period: BillingPeriod, actorId: string): Promise<IssuedInvoice> {
     validatePeriod(period);
     if (!UUID_PATTERN.test(accountId)) throw notFound('billing account');
     try {
@@ -70,7 +69,7 @@ export class IssueInvoiceHandler {
     tx: Queryable,
     accountId: string,
     period: BillingPeriod,
-    actorId: string | null,
+    actorId: string,
   ): Promise<DecidedInvoice> {
     const account = await billingStore.lockAccount(tx, accountId);
     if (!account) throw notFound('billing account');

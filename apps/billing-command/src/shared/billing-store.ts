@@ -1,5 +1,6 @@
 import { TariffCreatedV1 } from '@voltstream/contracts';
 import { Queryable } from '@voltstream/platform';
+import { groupBy } from './group-by';
 
 export interface AccountRow {
   id: string;
@@ -102,17 +103,15 @@ export const billingStore = {
        WHERE am.account_id = ANY($1::uuid[]) ORDER BY am.account_id, m.serial_number`,
       [accountIds],
     );
-    const meters = new Map<string, AccountMeterRow[]>();
-    for (const row of rows) {
-      const list = meters.get(row.account_id) ?? [];
-      list.push({
+    return groupBy(
+      rows,
+      (row) => row.account_id,
+      (row) => ({
         meterId: row.meter_id,
         serialNumber: row.serial_number,
         timezone: row.timezone,
         billedFrom: row.billed_from,
-      });
-      meters.set(row.account_id, list);
-    }
-    return meters;
+      }),
+    );
   },
 };
