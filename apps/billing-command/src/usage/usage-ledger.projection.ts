@@ -69,6 +69,9 @@ export class UsageLedgerProjection implements Projection<void> {
           }
           break;
         }
+        case EnergyEventTypes.IntervalsEstimated:
+          // VEE (issue #14): the consumer's handling lands with its branch; until then refuse.
+          throw new UnapplicableEventError(`${event.type} is not applied by this consumer yet`);
         default: {
           const exhaustive: never = event;
           throw new Error(`unhandled energy event ${JSON.stringify(exhaustive)}`);

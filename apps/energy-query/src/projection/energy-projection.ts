@@ -61,6 +61,9 @@ export class EnergyProjection implements Projection<EnergyProjectionResult> {
           newReadings.set(meterId, list);
           break;
         }
+        case EnergyEventTypes.IntervalsEstimated:
+          // VEE (issue #14): the consumer's handling lands with its branch; until then refuse.
+          throw new UnapplicableEventError(`${event.type} is not applied by this consumer yet`);
         default: {
           const exhaustive: never = event;
           throw new Error(`unhandled event ${String(exhaustive)}`);

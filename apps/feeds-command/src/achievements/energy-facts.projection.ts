@@ -1,4 +1,4 @@
-import { EnergyEventTypes, parseEnergyEvent, UUID_PATTERN } from '@voltstream/contracts';
+import { EnergyEvent, EnergyEventTypes, parseEnergyEvent, UUID_PATTERN } from '@voltstream/contracts';
 import { usageByMonth } from '@voltstream/feeds';
 import { ConsumedEvent, Projection, Queryable, UnapplicableEventError } from '@voltstream/platform';
 import { AchievementAwarder } from './achievement-awarder';
@@ -53,14 +53,15 @@ export class EnergyFactsProjection implements Projection<number> {
           meters.set(meterId, row);
           break;
         }
-        case EnergyEventTypes.ReadingsRecorded: {
+        case EnergyEventTypes.ReadingsRecorded:
+        case EnergyEventTypes.IntervalsEstimated: {
           if (!known) {
             throw new UnapplicableEventError(
               `readings for meter ${envelope.aggregateId}, which feeds does not know yet`,
             );
           }
           known.version = envelope.aggregateVersion;
-          const months = usageByMonth(event.payload.readings, known.interval_minutes, known.timezone);
+          const months = usageByMonth(energyChanges(event), known.interval_minutes, known.timezone);
           await tx.query(
             `INSERT INTO energy_meter_months (meter_id, month, wh)
              SELECT $1, * FROM unnest($2::text[], $3::bigint[])
@@ -84,4 +85,19 @@ export class EnergyFactsProjection implements Projection<number> {
     }
     return this.awarder.award(tx, causes);
   }
+}
+
+/**
+ * How an event changes a meter's energy: an estimate adds its Wh (estimated intervals count
+ * towards a month, like measured ones); a measured reading that replaces an estimate adds only
+ * the difference, so the month holds the measured value once.
+ */
+function energyChanges(
+  event: Extract<EnergyEvent, { type: 'energy.ReadingsRecorded' | 'energy.IntervalsEstimated' }>,
+): { at: string; wh: number }[] {
+  if (event.type === EnergyEventTypes.IntervalsEstimated) return event.payload.intervals;
+  return event.payload.readings.map(({ at, wh, replacesEstimateWh }) => ({
+    at,
+    wh: wh - (replacesEstimateWh ?? 0),
+  }));
 }

@@ -1,4 +1,4 @@
-import { array, Check, Infer, int, isoInstant, object, str, uuid } from '../validation';
+import { array, Check, Infer, int, isoInstant, nullable, object, str, uuid } from '../validation';
 
 export const ENERGY_AGGREGATE = 'Meter';
 
@@ -13,23 +13,56 @@ const meterRegisteredV1Shape = {
 export type MeterRegisteredV1 = Infer<typeof meterRegisteredV1Shape>;
 export const meterRegisteredV1: Check<MeterRegisteredV1> = object(meterRegisteredV1Shape);
 
-const readingV1 = object({ at: isoInstant, wh: int({ min: 0 }) });
-const readingsRecordedV1Shape = {
+const readingV2 = object({
+  at: isoInstant,
+  wh: int({ min: 0 }),
+  /**
+   * Set when this measured reading replaces an estimate (VEE): the estimated Wh it replaces, so a
+   * consumer moves exactly that much out of "estimated" and adds `wh - replacesEstimateWh` to its
+   * totals. Null for a reading of an interval that had no estimate.
+   */
+  replacesEstimateWh: nullable(int({ min: 0 })),
+});
+const readingsRecordedV2Shape = {
   meterId: uuid,
-  readings: array(readingV1, { min: 1, max: 1000 }),
+  readings: array(readingV2, { min: 1, max: 1000 }),
 };
 /** Energy travels as integer watt-hours so that every sum downstream is exact. */
-export type ReadingsRecordedV1 = Infer<typeof readingsRecordedV1Shape>;
-export const readingsRecordedV1: Check<ReadingsRecordedV1> = object(readingsRecordedV1Shape);
+export type ReadingsRecordedV2 = Infer<typeof readingsRecordedV2Shape>;
+/** v1 had no `replacesEstimateWh`: the same check reads it as null (the upcast). */
+export const readingsRecorded: Check<ReadingsRecordedV2> = object(readingsRecordedV2Shape);
+
+const estimatedIntervalV1 = object({ at: isoInstant, wh: int({ min: 0 }) });
+const intervalsEstimatedV1Shape = {
+  meterId: uuid,
+  /**
+   * Intervals (each ending at `at`, like a reading) that had no reading past the grace period,
+   * with the Wh the write side estimated for them from the meter's own profile. Each interval is
+   * estimated at most once; a later measured reading replaces it (ReadingsRecorded with
+   * `replacesEstimateWh`).
+   */
+  intervals: array(estimatedIntervalV1, { min: 1, max: 1000 }),
+};
+export type IntervalsEstimatedV1 = Infer<typeof intervalsEstimatedV1Shape>;
+export const intervalsEstimatedV1: Check<IntervalsEstimatedV1> = object(intervalsEstimatedV1Shape);
 
 export const EnergyEventTypes = {
   MeterRegistered: 'energy.MeterRegistered',
   ReadingsRecorded: 'energy.ReadingsRecorded',
+  IntervalsEstimated: 'energy.IntervalsEstimated',
+} as const;
+
+/** The newest schema version of each event type: what producers write. */
+export const ENERGY_SCHEMA_VERSIONS = {
+  [EnergyEventTypes.MeterRegistered]: 1,
+  [EnergyEventTypes.ReadingsRecorded]: 2,
+  [EnergyEventTypes.IntervalsEstimated]: 1,
 } as const;
 
 export type EnergyEvent =
   | { type: typeof EnergyEventTypes.MeterRegistered; schemaVersion: 1; payload: MeterRegisteredV1 }
-  | { type: typeof EnergyEventTypes.ReadingsRecorded; schemaVersion: 1; payload: ReadingsRecordedV1 };
+  | { type: typeof EnergyEventTypes.ReadingsRecorded; schemaVersion: 2; payload: ReadingsRecordedV2 }
+  | { type: typeof EnergyEventTypes.IntervalsEstimated; schemaVersion: 1; payload: IntervalsEstimatedV1 };
 
 /**
  * Validates a payload by type and version. A later schemaVersion gets an upcaster here, so that
@@ -39,8 +72,11 @@ export function parseEnergyEvent(type: string, schemaVersion: number, payload: u
   if (type === EnergyEventTypes.MeterRegistered && schemaVersion === 1) {
     return { type, schemaVersion, payload: meterRegisteredV1(payload, 'payload') };
   }
-  if (type === EnergyEventTypes.ReadingsRecorded && schemaVersion === 1) {
-    return { type, schemaVersion, payload: readingsRecordedV1(payload, 'payload') };
+  if (type === EnergyEventTypes.ReadingsRecorded && (schemaVersion === 1 || schemaVersion === 2)) {
+    return { type, schemaVersion: 2, payload: readingsRecorded(payload, 'payload') };
+  }
+  if (type === EnergyEventTypes.IntervalsEstimated && schemaVersion === 1) {
+    return { type, schemaVersion, payload: intervalsEstimatedV1(payload, 'payload') };
   }
   throw new UnknownEventError(type, schemaVersion);
 }
