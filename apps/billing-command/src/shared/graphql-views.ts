@@ -31,6 +31,7 @@ export const lineView = (line: InvoiceLineV1, currency: string) => ({
   description: line.description,
   quantityKwh: line.quantityWh === null ? null : line.quantityWh / 1000,
   amount: money(line.amountMinor, currency),
+  estimated: line.estimated,
 });
 
 export type IssuedInvoiceFacts = Omit<InvoiceIssuedV1, 'ownerId' | 'status'>;

@@ -43,8 +43,9 @@ function invoice(lineCount: number): InvoicePdfView {
     description: `Energy, day ${index + 1} (peak and off-peak)`,
     quantityKwh: 10 + index / 8,
     amountMinor: 1234 + index,
+    estimated: false,
   }));
-  lines.push({ description: 'Standing charge', quantityKwh: null, amountMinor: 1550 });
+  lines.push({ description: 'Standing charge', quantityKwh: null, amountMinor: 1550, estimated: false });
   const totalMinor = lines.reduce((sum, line) => sum + line.amountMinor, 0);
   return {
     number: 'INV-2026-000042',
