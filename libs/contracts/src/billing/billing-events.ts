@@ -166,7 +166,13 @@ export const paymentFailedV1: Check<PaymentFailedV1> = object(paymentFailedV1Sha
  * A credit note line reverses one invoice line: the same line with its amount negated (above 0
  * only where it reverses a negative adjustment).
  */
-const creditNoteLineV1 = object({ ...lineFields, amountMinor: int() });
+const creditNoteLineV1Fields = object({ ...lineFields, amountMinor: int() });
+const creditNoteLineV1: Check<ReturnType<typeof creditNoteLineV1Fields>> = (value, path) => {
+  const line = creditNoteLineV1Fields(value, path);
+  if (line.kind !== 'ADJUSTMENT' && line.amountMinor > 0)
+    throw new ContractViolation(`${path}.amountMinor`, 'above 0');
+  return line;
+};
 export type CreditNoteLineV1 = ReturnType<typeof creditNoteLineV1>;
 
 const invoiceVoidedV1Shape = {
