@@ -151,6 +151,89 @@ describe('billing-query', () => {
     });
   });
 
+  it('marks the lines that price estimated usage, reads older lines as measured, and serves negative adjustments', async () => {
+    // An account of its own: the paging test below counts the history account's invoices.
+    const issued = invoiceIssued({
+      accountId: randomUUID(),
+      ownerId: owner.id,
+      sequence: 1,
+      totalMinor: 1000,
+      month: '2026-05',
+    });
+    const payload = issued.payload as { lines: Record<string, unknown>[]; totalMinor: number };
+    const [usage, standing] = payload.lines;
+    payload.lines = [
+      { ...usage, amountMinor: 100, estimated: false },
+      {
+        ...usage,
+        description: `${String(usage['description'])} (estimated)`,
+        quantityWh: 5000,
+        amountMinor: 60,
+        estimated: true,
+      },
+      standing,
+      {
+        ...usage,
+        kind: 'ADJUSTMENT',
+        description: 'Adjustment: April · Meter SN-1 · 00:00–07:00 @ 12/kWh (estimated)',
+        quantityWh: -2500,
+        amountMinor: -30,
+        estimated: true,
+      },
+    ];
+    payload.totalMinor = 100 + 60 + 700 - 30;
+    await publish([issued]);
+    const read = await ask<{ invoice: { total: { amountMinor: number }; lines: unknown[] } }>(
+      'query($id: ID!, $c: String) { invoice(id: $id, consistency: $c) { total { amountMinor } lines { quantityKwh amount { amountMinor } estimated } } }',
+      { id: issued.aggregateId, c: invoiceToken(issued.aggregateId, 1) },
+      owner.token,
+    );
+    assert.deepEqual(dataOf(read).invoice, {
+      total: { amountMinor: 830 },
+      lines: [
+        { quantityKwh: 25, amount: { amountMinor: 100 }, estimated: false },
+        { quantityKwh: 5, amount: { amountMinor: 60 }, estimated: true },
+        { quantityKwh: null, amount: { amountMinor: 700 }, estimated: false },
+        { quantityKwh: -2.5, amount: { amountMinor: -30 }, estimated: true },
+      ],
+    });
+    // The history's invoice was published without the flag, as events were before estimates.
+    const old = await ask<{ invoice: { lines: { estimated: boolean }[] } }>(
+      'query($id: ID!) { invoice(id: $id) { lines { estimated } } }',
+      { id: history.invoiceId },
+      owner.token,
+    );
+    assert.deepEqual(dataOf(old).invoice.lines, [{ estimated: false }, { estimated: false }]);
+
+    // Corrections that outweigh the rest: a negative total is paid on issue, nothing is due.
+    const negative = invoiceIssued({
+      accountId: randomUUID(),
+      ownerId: owner.id,
+      sequence: 2,
+      totalMinor: 0,
+      month: '2026-06',
+    });
+    const credit = negative.payload as {
+      lines: Record<string, unknown>[];
+      totalMinor: number;
+      status: string;
+    };
+    credit.lines = [{ ...payload.lines[3], amountMinor: -900 }];
+    credit.totalMinor = -900;
+    credit.status = 'PAID';
+    await publish([negative]);
+    const due = await ask<{ invoice: unknown }>(
+      'query($id: ID!, $c: String) { invoice(id: $id, consistency: $c) { status total { amountMinor } amountDue { amountMinor } } }',
+      { id: negative.aggregateId, c: invoiceToken(negative.aggregateId, 1) },
+      owner.token,
+    );
+    assert.deepEqual(dataOf(due).invoice, {
+      status: 'PAID',
+      total: { amountMinor: -900 },
+      amountDue: { amountMinor: 0 },
+    });
+  });
+
   it('fails with CONSISTENCY_TIMEOUT when the write never arrives', async () => {
     const response = await ask(
       INVOICE,

@@ -55,7 +55,11 @@ describe('pricing estimated usage apart from measured usage', () => {
 
   it('adds the measured and estimated rows of one hour to their own lines', () => {
     const lines = priceUsage(
-      [row('2026-06-02T12:00:00Z', 900), row('2026-06-02T12:00:00Z', 100, true), row('2026-06-02T13:00:00Z', 300, true)],
+      [
+        row('2026-06-02T12:00:00Z', 900),
+        row('2026-06-02T12:00:00Z', 100, true),
+        row('2026-06-02T13:00:00Z', 300, true),
+      ],
       june,
       { tariff, meters },
     );
@@ -84,9 +88,13 @@ describe('adjustments when real readings replace invoiced estimates', () => {
     row('2026-05-20T02:00:00Z', -1050, true),
   ];
   const adjustments = (usage: UsageHour[]) =>
-    buildInvoiceLines({ tariff, meters, period: june, periodUsage: [], lateUsage: [{ period: may, usage }] }).filter(
-      (line) => line.kind === 'ADJUSTMENT',
-    );
+    buildInvoiceLines({
+      tariff,
+      meters,
+      period: june,
+      periodUsage: [],
+      lateUsage: [{ period: may, usage }],
+    }).filter((line) => line.kind === 'ADJUSTMENT');
 
   it('bills the real Wh and takes the estimate back, so the band moves by price(real) − price(estimate) exactly', () => {
     const lines = adjustments(correction);
@@ -100,7 +108,10 @@ describe('adjustments when real readings replace invoiced estimates', () => {
   });
 
   it('rounds a negative half to even, as it rounds a positive one', () => {
-    const lines = adjustments([row('2026-05-20T01:00:00Z', -1050, true), row('2026-05-20T12:00:00Z', -900, true)]);
+    const lines = adjustments([
+      row('2026-05-20T01:00:00Z', -1050, true),
+      row('2026-05-20T12:00:00Z', -900, true),
+    ]);
     // −31.5 → −32 (32 is even), −40.5 → −40 (40 is even).
     assert.deepEqual(
       lines.map((line) => line.amountMinor),
@@ -109,7 +120,10 @@ describe('adjustments when real readings replace invoiced estimates', () => {
   });
 
   it('shows nothing for a band whose corrections cancel out', () => {
-    const lines = adjustments([row('2026-05-20T01:00:00Z', 500, true), row('2026-05-20T02:00:00Z', -500, true)]);
+    const lines = adjustments([
+      row('2026-05-20T01:00:00Z', 500, true),
+      row('2026-05-20T02:00:00Z', -500, true),
+    ]);
     assert.deepEqual(lines, []);
   });
 

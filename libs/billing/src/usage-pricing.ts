@@ -114,7 +114,11 @@ export function priceUsage(
         const quantityWh = Number(wh);
         if (!Number.isSafeInteger(quantityWh)) {
           throw DomainError.fromFieldErrors([
-            { path, code: BillingErrorCodes.invalidUsage, message: 'more energy than can be counted exactly' },
+            {
+              path,
+              code: BillingErrorCodes.invalidUsage,
+              message: 'more energy than can be counted exactly',
+            },
           ]);
         }
         const rateLabel = `${formatHour(rate.fromHour)}–${formatHour(rate.toHour)} @ ${rate.pricePerKwhMinor}/kWh`;

@@ -24,8 +24,6 @@ export class EstimatedUsage1767600000000 implements MigrationInterface {
   async down(db: QueryRunner): Promise<void> {
     await db.query('DROP INDEX usage_late');
     await db.query('CREATE INDEX usage_late ON usage_hourly (meter_id, hour_start) WHERE late_wh > 0');
-    await db.query(
-      'ALTER TABLE usage_hourly DROP COLUMN estimated_wh, DROP COLUMN late_estimated_wh',
-    );
+    await db.query('ALTER TABLE usage_hourly DROP COLUMN estimated_wh, DROP COLUMN late_estimated_wh');
   }
 }

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, beforeEach, describe, it } from 'node:test';
-import { ENERGY_AGGREGATE, EnergyEventTypes, EventEnvelope, InvoiceIssuedV1, Topics } from '@voltstream/contracts';
+import {
+  ENERGY_AGGREGATE,
+  EnergyEventTypes,
+  EventEnvelope,
+  InvoiceIssuedV1,
+  Topics,
+} from '@voltstream/contracts';
 import { Caller, ConsumedEvent, JsonLogger, newEnvelope, ServiceMetrics } from '@voltstream/platform';
 import { DataSource } from 'typeorm';
 import { CreateTariffHandler } from '../create-tariff/create-tariff.handler';
@@ -74,7 +80,8 @@ describe('estimated usage in the usage ledger and on invoices (real database)', 
   const ledger = new UsageLedgerProjection();
   const consumed = (envelopes: readonly EventEnvelope[]): ConsumedEvent[] =>
     envelopes.map((envelope, i) => ({ envelope, topic: Topics.energy, partition: 0, offset: String(i) }));
-  const apply = (...envelopes: EventEnvelope[]) => db.transaction((tx) => ledger.apply(consumed(envelopes), tx));
+  const apply = (...envelopes: EventEnvelope[]) =>
+    db.transaction((tx) => ledger.apply(consumed(envelopes), tx));
   const usageRows = () =>
     db.query<Record<string, string>[]>(
       `SELECT meter_id, hour_start, wh::text, late_wh::text, estimated_wh::text, late_estimated_wh::text
@@ -82,11 +89,17 @@ describe('estimated usage in the usage ledger and on invoices (real database)', 
     );
   const creditOf = async (accountId: string) =>
     Number(
-      (await db.query<{ credit_minor: string }[]>('SELECT credit_minor FROM billing_accounts WHERE id = $1', [
-        accountId,
-      ]))[0].credit_minor,
+      (
+        await db.query<{ credit_minor: string }[]>(
+          'SELECT credit_minor FROM billing_accounts WHERE id = $1',
+          [accountId],
+        )
+      )[0].credit_minor,
     );
-  const runBilling = async (period: { start: Date; end: Date }, accountId: string): Promise<InvoiceIssuedV1> => {
+  const runBilling = async (
+    period: { start: Date; end: Date },
+    accountId: string,
+  ): Promise<InvoiceIssuedV1> => {
     assert.equal(await billingRun.run(db, period), 1);
     const [row] = await db.query<{ envelope: { payload: InvoiceIssuedV1 } }[]>(
       `SELECT envelope FROM outbox WHERE envelope->>'type' = 'billing.InvoiceIssued'
@@ -179,9 +192,16 @@ describe('estimated usage in the usage ledger and on invoices (real database)', 
     const corrections = [meter.measured(day2.offPeak, 160, 111), meter.measured(day2.peak, 70, 111)];
     const october = meter.measured(halfHoursOf('2026-10-05').peak.slice(10, 14), 200);
     await apply(...corrections, october);
-    const lateHour = (await usageRows()).find((row) => new Date(row.hour_start).getTime() === Date.parse('2026-09-02T12:00:00Z'));
+    const lateHour = (await usageRows()).find(
+      (row) => new Date(row.hour_start).getTime() === Date.parse('2026-09-02T12:00:00Z'),
+    );
     assert.deepEqual(
-      { wh: lateHour?.wh, late: lateHour?.late_wh, est: lateHour?.estimated_wh, lateEst: lateHour?.late_estimated_wh },
+      {
+        wh: lateHour?.wh,
+        late: lateHour?.late_wh,
+        est: lateHour?.estimated_wh,
+        lateEst: lateHour?.late_estimated_wh,
+      },
       { wh: '222', late: '-82', est: '222', lateEst: '-222' },
     );
     await apply(...corrections, october);
@@ -189,7 +209,12 @@ describe('estimated usage in the usage ledger and on invoices (real database)', 
     const invoice = await runBilling(OCTOBER, accountId);
     const adjustments = invoice.lines.filter((line) => line.kind === 'ADJUSTMENT');
     assert.deepEqual(
-      adjustments.map((line) => [bandOf(line.description), line.estimated, line.quantityWh, line.amountMinor]),
+      adjustments.map((line) => [
+        bandOf(line.description),
+        line.estimated,
+        line.quantityWh,
+        line.amountMinor,
+      ]),
       [
         ['offPeak', false, 2240, 60], // 14 × 160 Wh × 27/kWh = 60.48
         ['offPeak', true, -1554, -42], // the September estimate, 41.958 → 42, taken back
@@ -198,7 +223,9 @@ describe('estimated usage in the usage ledger and on invoices (real database)', 
       ],
     );
     const perBand = (band: string) =>
-      adjustments.filter((line) => bandOf(line.description) === band).reduce((sum, l) => sum + l.amountMinor, 0);
+      adjustments
+        .filter((line) => bandOf(line.description) === band)
+        .reduce((sum, l) => sum + l.amountMinor, 0);
     // price(real) − price(estimate): 60 − 42 and 107 − 170. (Pricing the 686 Wh difference alone would give 19.)
     assert.equal(perBand('offPeak'), 18);
     assert.equal(perBand('peak'), -63);
@@ -214,7 +241,9 @@ describe('estimated usage in the usage ledger and on invoices (real database)', 
 
     // Billed: the hour holds the real reading, nothing estimated or late is left; redelivery changes nothing.
     const billed = await usageRows();
-    assert.ok(billed.every((row) => row.estimated_wh === '0' && row.late_wh === '0' && row.late_estimated_wh === '0'));
+    assert.ok(
+      billed.every((row) => row.estimated_wh === '0' && row.late_wh === '0' && row.late_estimated_wh === '0'),
+    );
     await apply(estimates, ...corrections, october);
     assert.deepEqual(await usageRows(), billed);
     const { invoice: next } = await issue.execute(ADMIN, accountId, NOVEMBER);

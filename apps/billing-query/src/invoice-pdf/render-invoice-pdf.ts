@@ -152,7 +152,8 @@ function drawLines(doc: Doc, view: InvoicePdfView): void {
     const y = doc.y;
     doc.text(line.description, COLUMNS.description.x, y, { width: COLUMNS.description.width });
     const quantity =
-      (line.quantityKwh === null ? '' : kwh.format(line.quantityKwh)) + (line.estimated ? ESTIMATED_MARK : '');
+      (line.quantityKwh === null ? '' : kwh.format(line.quantityKwh)) +
+      (line.estimated ? ESTIMATED_MARK : '');
     doc.text(quantity, COLUMNS.quantity.x, y, { width: COLUMNS.quantity.width, align: 'right' });
     doc.text(formatMoney(line.amountMinor, view.currency), COLUMNS.amount.x, y, {
       width: COLUMNS.amount.width,

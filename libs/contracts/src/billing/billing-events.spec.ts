@@ -60,7 +60,12 @@ describe('billing event contracts', () => {
       amountMinor: -840,
       estimated: true,
     } as const;
-    const payload = { ...invoiceIssued, lines: [...invoiceIssued.lines, takenBack], totalMinor: -72, status: 'PAID' };
+    const payload = {
+      ...invoiceIssued,
+      lines: [...invoiceIssued.lines, takenBack],
+      totalMinor: -72,
+      status: 'PAID',
+    };
     const event = parseBillingEvent(BillingEventTypes.InvoiceIssued, 1, payload);
     assert.deepEqual(event.payload, payload);
   });
@@ -70,7 +75,10 @@ describe('billing event contracts', () => {
     const broken = [
       [{ ...invoiceIssued, lines: [{ ...usage, amountMinor: -18 }] }, 'payload.lines[0].amountMinor'],
       [{ ...invoiceIssued, lines: [{ ...usage, quantityWh: -1500 }] }, 'payload.lines[0].quantityWh'],
-      [{ ...invoiceIssued, lines: [usage, { ...standing, amountMinor: -1 }] }, 'payload.lines[1].amountMinor'],
+      [
+        { ...invoiceIssued, lines: [usage, { ...standing, amountMinor: -1 }] },
+        'payload.lines[1].amountMinor',
+      ],
       [{ ...invoiceIssued, lines: [{ ...usage, estimated: 'yes' }] }, 'payload.lines[0].estimated'],
     ] as const;
     for (const [payload, path] of broken) {
