@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
+  BillingEventTypes,
   encodeConsistencyToken,
   EventEnvelope,
   INVOICE_AGGREGATE,
   LiveChannels,
   Topics,
 } from '@voltstream/contracts';
-import { EventPublisher } from '@voltstream/platform';
+import { EventPublisher, newEnvelope } from '@voltstream/platform';
 import {
   databaseUrl,
   dataOf,
@@ -21,7 +22,13 @@ import {
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 
-import { BillingHistory, billingHistory, invoiceIssued } from './testing/billing-history';
+import {
+  accountOpened,
+  BillingHistory,
+  billingHistory,
+  invoiceIssued,
+  tariffCreated,
+} from './testing/billing-history';
 
 /** billing-query as the gateway calls it, fed by billing events published straight to Kafka. */
 const settings = testSettings();
@@ -205,11 +212,15 @@ describe('billing-query', () => {
     );
     assert.deepEqual(dataOf(old).invoice.lines, [{ estimated: false }, { estimated: false }]);
 
-    // Corrections that outweigh the rest: a negative total is paid on issue, nothing is due.
+    // Corrections that outweigh the rest: a negative total is paid on issue, nothing is due, and
+    // the account is in credit by it until later invoices spend that credit.
+    const tariff = tariffCreated();
+    const accountId = randomUUID();
+    const opened = accountOpened(accountId, owner.id, tariff.aggregateId, [randomUUID()]);
     const negative = invoiceIssued({
-      accountId: randomUUID(),
+      accountId,
       ownerId: owner.id,
-      sequence: 2,
+      sequence: 1,
       totalMinor: 0,
       month: '2026-06',
     });
@@ -221,7 +232,30 @@ describe('billing-query', () => {
     credit.lines = [{ ...payload.lines[3], amountMinor: -900 }];
     credit.totalMinor = -900;
     credit.status = 'PAID';
-    await publish([negative]);
+    const next = invoiceIssued({
+      accountId,
+      ownerId: owner.id,
+      sequence: 2,
+      totalMinor: 300,
+      month: '2026-07',
+    });
+    const spent = newEnvelope({
+      type: BillingEventTypes.AccountCreditApplied,
+      schemaVersion: 1,
+      aggregateType: INVOICE_AGGREGATE,
+      aggregateId: next.aggregateId,
+      aggregateVersion: 2,
+      payload: {
+        invoiceId: next.aggregateId,
+        accountId,
+        amountMinor: 300,
+        currency: 'EUR',
+        appliedAt: '2026-08-01T06:00:00.000Z',
+        invoiceStatus: 'PAID',
+        amountDueMinor: 0,
+      },
+    });
+    await publish([tariff, opened, negative, next, spent]);
     const due = await ask<{ invoice: unknown }>(
       'query($id: ID!, $c: String) { invoice(id: $id, consistency: $c) { status total { amountMinor } amountDue { amountMinor } } }',
       { id: negative.aggregateId, c: invoiceToken(negative.aggregateId, 1) },
@@ -232,6 +266,20 @@ describe('billing-query', () => {
       total: { amountMinor: -900 },
       amountDue: { amountMinor: 0 },
     });
+    const balance = await eventually(
+      async () => {
+        const read = await ask<{ billingAccount: { balance: { amountMinor: number } } | null }>(
+          'query($id: ID!, $c: String) { billingAccount(id: $id, consistency: $c) { balance { amountMinor } } }',
+          { id: accountId, c: invoiceToken(next.aggregateId, 2) },
+          owner.token,
+        );
+        return read.data?.billingAccount?.balance.amountMinor;
+      },
+      10_000,
+      'the account with its invoices',
+    );
+    // 9.00 of credit from the negative invoice, 3.00 of it spent on the next one.
+    assert.equal(balance, -600);
   });
 
   it('fails with CONSISTENCY_TIMEOUT when the write never arrives', async () => {
