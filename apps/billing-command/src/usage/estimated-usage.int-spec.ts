@@ -8,14 +8,20 @@ import {
   InvoiceIssuedV1,
   Topics,
 } from '@voltstream/contracts';
-import { Caller, ConsumedEvent, JsonLogger, newEnvelope, ServiceMetrics } from '@voltstream/platform';
+import {
+  Caller,
+  ConsumedEvent,
+  EventOutbox,
+  JsonLogger,
+  newEnvelope,
+  ServiceMetrics,
+} from '@voltstream/platform';
 import { DataSource } from 'typeorm';
 import { CreateTariffHandler } from '../create-tariff/create-tariff.handler';
 import { BillingRun } from '../issue-invoice/billing-run';
 import { BillingRunMetrics } from '../issue-invoice/billing-run-metrics';
 import { IssueInvoiceHandler } from '../issue-invoice/issue-invoice.handler';
 import { OpenBillingAccountHandler } from '../open-billing-account/open-billing-account.handler';
-import { BillingOutbox } from '../shared/billing-outbox';
 import { scratchBillingCommandSchema } from '../testing/scratch-schema';
 import { UsageLedgerProjection } from './usage-ledger.projection';
 
@@ -114,7 +120,7 @@ describe('estimated usage in the usage ledger and on invoices (real database)', 
     const owner = `owner-${randomUUID()}`;
     const meter = meterStream(owner);
     await apply(meter.registered());
-    const outbox = new BillingOutbox('billing-command-test');
+    const outbox = new EventOutbox('billing-command-test', Topics.billing);
     const { tariff } = await new CreateTariffHandler(db, outbox).execute(ADMIN, {
       name: 'Two rates',
       currency: 'GBP',
@@ -141,7 +147,7 @@ describe('estimated usage in the usage ledger and on invoices (real database)', 
   beforeEach(async () => {
     await drop?.();
     ({ db, drop } = await scratchBillingCommandSchema());
-    const outbox = new BillingOutbox('billing-command-test');
+    const outbox = new EventOutbox('billing-command-test', Topics.billing);
     issue = new IssueInvoiceHandler(db, outbox, 14);
     billingRun = new BillingRun(
       db,
