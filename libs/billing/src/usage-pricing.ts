@@ -62,7 +62,7 @@ export interface PricingOptions {
 }
 
 /** Marks the description of a line that prices estimated usage. */
-export const ESTIMATED_MARK = ' (estimated)';
+export const ESTIMATED_SUFFIX = ' (estimated)';
 
 /**
  * Per meter and rate band, a line for measured usage then one for estimated usage, each only when
@@ -125,7 +125,7 @@ export function priceUsage(
         lines.push({
           kind: options.kind ?? 'USAGE',
           description: describe(
-            `Meter ${meter.serialNumber} · ${rateLabel}${estimated ? ESTIMATED_MARK : ''}`,
+            `Meter ${meter.serialNumber} · ${rateLabel}${estimated ? ESTIMATED_SUFFIX : ''}`,
           ),
           meterId: meter.meterId,
           quantityWh,
