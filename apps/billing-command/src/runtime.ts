@@ -20,6 +20,7 @@ import { IssueInvoiceHandler } from './issue-invoice/issue-invoice.handler';
 import { BillingSchema1733000000000 } from './migrations/1733000000000-billing-schema';
 import { CreditNotes1767400000000 } from './migrations/1767400000000-credit-notes';
 import { LateUsage1767500000000 } from './migrations/1767500000000-late-usage';
+import { EstimatedUsage1767600000000 } from './migrations/1767600000000-estimated-usage';
 import { OpenBillingAccountHandler } from './open-billing-account/open-billing-account.handler';
 import { PayInvoiceHandler } from './pay-invoice/pay-invoice.handler';
 import { HttpPaymentProvider } from './pay-invoice/payment-provider';
@@ -66,6 +67,7 @@ export class BillingCommandRuntime implements Stoppable {
         ProjectionDeadLetters1767300000000,
         CreditNotes1767400000000,
         LateUsage1767500000000,
+        EstimatedUsage1767600000000,
       ],
       logger,
       metrics: this.metrics,

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
+  BillingEventTypes,
   encodeConsistencyToken,
   EventEnvelope,
   INVOICE_AGGREGATE,
   LiveChannels,
   Topics,
 } from '@voltstream/contracts';
-import { EventPublisher } from '@voltstream/platform';
+import { EventPublisher, newEnvelope } from '@voltstream/platform';
 import {
   databaseUrl,
   dataOf,
@@ -21,7 +22,13 @@ import {
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 
-import { BillingHistory, billingHistory, invoiceIssued } from './testing/billing-history';
+import {
+  accountOpened,
+  BillingHistory,
+  billingHistory,
+  invoiceIssued,
+  tariffCreated,
+} from './testing/billing-history';
 
 /** billing-query as the gateway calls it, fed by billing events published straight to Kafka. */
 const settings = testSettings();
@@ -149,6 +156,130 @@ describe('billing-query', () => {
         balance: { amountMinor: 0, amount: '0.00', currency: 'EUR' },
       },
     });
+  });
+
+  it('marks the lines that price estimated usage, reads older lines as measured, and serves negative adjustments', async () => {
+    // An account of its own: the paging test below counts the history account's invoices.
+    const issued = invoiceIssued({
+      accountId: randomUUID(),
+      ownerId: owner.id,
+      sequence: 1,
+      totalMinor: 1000,
+      month: '2026-05',
+    });
+    const payload = issued.payload as { lines: Record<string, unknown>[]; totalMinor: number };
+    const [usage, standing] = payload.lines;
+    payload.lines = [
+      { ...usage, amountMinor: 100, estimated: false },
+      {
+        ...usage,
+        description: `${String(usage['description'])} (estimated)`,
+        quantityWh: 5000,
+        amountMinor: 60,
+        estimated: true,
+      },
+      standing,
+      {
+        ...usage,
+        kind: 'ADJUSTMENT',
+        description: 'Adjustment: April · Meter SN-1 · 00:00–07:00 @ 12/kWh (estimated)',
+        quantityWh: -2500,
+        amountMinor: -30,
+        estimated: true,
+      },
+    ];
+    payload.totalMinor = 100 + 60 + 700 - 30;
+    await publish([issued]);
+    const read = await ask<{ invoice: { total: { amountMinor: number }; lines: unknown[] } }>(
+      'query($id: ID!, $c: String) { invoice(id: $id, consistency: $c) { total { amountMinor } lines { quantityKwh amount { amountMinor } estimated } } }',
+      { id: issued.aggregateId, c: invoiceToken(issued.aggregateId, 1) },
+      owner.token,
+    );
+    assert.deepEqual(dataOf(read).invoice, {
+      total: { amountMinor: 830 },
+      lines: [
+        { quantityKwh: 25, amount: { amountMinor: 100 }, estimated: false },
+        { quantityKwh: 5, amount: { amountMinor: 60 }, estimated: true },
+        { quantityKwh: null, amount: { amountMinor: 700 }, estimated: false },
+        { quantityKwh: -2.5, amount: { amountMinor: -30 }, estimated: true },
+      ],
+    });
+    // The history's invoice was published without the flag, as events were before estimates.
+    const old = await ask<{ invoice: { lines: { estimated: boolean }[] } }>(
+      'query($id: ID!) { invoice(id: $id) { lines { estimated } } }',
+      { id: history.invoiceId },
+      owner.token,
+    );
+    assert.deepEqual(dataOf(old).invoice.lines, [{ estimated: false }, { estimated: false }]);
+
+    // Corrections that outweigh the rest: a negative total is paid on issue, nothing is due, and
+    // the account is in credit by it until later invoices spend that credit.
+    const tariff = tariffCreated();
+    const accountId = randomUUID();
+    const opened = accountOpened(accountId, owner.id, tariff.aggregateId, [randomUUID()]);
+    const negative = invoiceIssued({
+      accountId,
+      ownerId: owner.id,
+      sequence: 1,
+      totalMinor: 0,
+      month: '2026-06',
+    });
+    const credit = negative.payload as {
+      lines: Record<string, unknown>[];
+      totalMinor: number;
+      status: string;
+    };
+    credit.lines = [{ ...payload.lines[3], amountMinor: -900 }];
+    credit.totalMinor = -900;
+    credit.status = 'PAID';
+    const next = invoiceIssued({
+      accountId,
+      ownerId: owner.id,
+      sequence: 2,
+      totalMinor: 300,
+      month: '2026-07',
+    });
+    const spent = newEnvelope({
+      type: BillingEventTypes.AccountCreditApplied,
+      schemaVersion: 1,
+      aggregateType: INVOICE_AGGREGATE,
+      aggregateId: next.aggregateId,
+      aggregateVersion: 2,
+      payload: {
+        invoiceId: next.aggregateId,
+        accountId,
+        amountMinor: 300,
+        currency: 'EUR',
+        appliedAt: '2026-08-01T06:00:00.000Z',
+        invoiceStatus: 'PAID',
+        amountDueMinor: 0,
+      },
+    });
+    await publish([tariff, opened, negative, next, spent]);
+    const due = await ask<{ invoice: unknown }>(
+      'query($id: ID!, $c: String) { invoice(id: $id, consistency: $c) { status total { amountMinor } amountDue { amountMinor } } }',
+      { id: negative.aggregateId, c: invoiceToken(negative.aggregateId, 1) },
+      owner.token,
+    );
+    assert.deepEqual(dataOf(due).invoice, {
+      status: 'PAID',
+      total: { amountMinor: -900 },
+      amountDue: { amountMinor: 0 },
+    });
+    const balance = await eventually(
+      async () => {
+        const read = await ask<{ billingAccount: { balance: { amountMinor: number } } | null }>(
+          'query($id: ID!, $c: String) { billingAccount(id: $id, consistency: $c) { balance { amountMinor } } }',
+          { id: accountId, c: invoiceToken(next.aggregateId, 2) },
+          owner.token,
+        );
+        return read.data?.billingAccount?.balance.amountMinor;
+      },
+      10_000,
+      'the account with its invoices',
+    );
+    // 9.00 of credit from the negative invoice, 3.00 of it spent on the next one.
+    assert.equal(balance, -600);
   });
 
   it('fails with CONSISTENCY_TIMEOUT when the write never arrives', async () => {

@@ -42,13 +42,18 @@ export interface IssuedInvoice {
   number: string;
   status: string;
   total: { amountMinor: number; amount: string };
-  lines: { description: string; quantityKwh: number | null; amount: { amountMinor: number } }[];
+  lines: {
+    description: string;
+    quantityKwh: number | null;
+    amount: { amountMinor: number };
+    estimated: boolean;
+  }[];
 }
 
 export function issueInvoice(admin: string, accountId: string, start: Date, end: Date) {
   return gql<{ issueInvoice: IssuedInvoice & { consistencyToken: string } }>(
     `mutation($a: ID!, $s: DateTime!, $e: DateTime!) { issueInvoice(accountId: $a, periodStart: $s, periodEnd: $e) {
-       id number status total { amountMinor amount } lines { description quantityKwh amount { amountMinor } } consistencyToken } }`,
+       id number status total { amountMinor amount } lines { description quantityKwh amount { amountMinor } estimated } consistencyToken } }`,
     { a: accountId, s: start.toISOString(), e: end.toISOString() },
     admin,
   );

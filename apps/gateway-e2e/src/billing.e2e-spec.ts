@@ -146,6 +146,10 @@ describe('billing: tariffs, usage, invoices and payments', () => {
     assert.equal(adjustments.length, 1, JSON.stringify(second.lines));
     assert.equal(adjustments[0]?.amount.amountMinor, roundHalfEven(whOf(late) * 31, 1000));
     assert.equal(adjustments[0]?.quantityKwh, late.kwh);
+    assert.ok(
+      second.lines.every((line) => !line.estimated),
+      'measured readings are billed on lines not marked estimated',
+    );
     assert.equal(second.total.amountMinor, roundHalfEven(whOf(late) * 31, 1000) + 50);
 
     const third = dataOf(

@@ -25,4 +25,5 @@ export const BillingErrorCodes = {
   invalidVoidReason: 'BILLING.INVALID_VOID_REASON',
   paymentPending: 'BILLING.PAYMENT_PENDING',
   invalidCreditNoteNumber: 'BILLING.INVALID_CREDIT_NOTE_NUMBER',
+  invoiceNegativeTotal: 'BILLING.INVOICE_NEGATIVE_TOTAL',
 } as const;

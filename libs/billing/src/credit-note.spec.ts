@@ -33,6 +33,7 @@ const issued: VoidableInvoice = {
       meterId: 'c7000000-0000-4000-8000-000000000003',
       quantityWh: 1500,
       amountMinor: 18,
+      estimated: false,
     },
     {
       kind: 'STANDING_CHARGE',
@@ -40,6 +41,7 @@ const issued: VoidableInvoice = {
       meterId: null,
       quantityWh: null,
       amountMinor: 1000,
+      estimated: false,
     },
   ],
 };

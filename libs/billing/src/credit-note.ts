@@ -54,6 +54,13 @@ export function assertVoidable(invoice: InvoiceState): void {
   if (invoice.status === 'VOID') {
     throw new DomainError(BillingErrorCodes.invoiceVoid, 'the invoice is already void');
   }
+  if (invoice.totalMinor < 0) {
+    // Its negated total went to the account's credit at issue and may be spent already.
+    throw new DomainError(
+      BillingErrorCodes.invoiceNegativeTotal,
+      'an invoice with a negative total cannot be voided: its credit went to the account when it was issued',
+    );
+  }
   if (invoice.pendingMinor > 0) {
     throw new DomainError(
       BillingErrorCodes.paymentPending,

@@ -32,13 +32,18 @@ export function standingChargeLine(period: BillingPeriod, tariff: Tariff): Invoi
     meterId: null,
     quantityWh: null,
     amountMinor: proratedDailyMinor(tariff.standingChargePerDayMinor, durationMs),
+    estimated: false,
   };
 }
 
 /**
- * Every line of an invoice, in a stable order: the period's usage (by meter, then band), the
- * standing charge, then adjustments for late usage (by original period, then meter and band),
- * priced like any usage and prefixed `Adjustment: <original period> · `.
+ * Every line of an invoice, in a stable order: the period's usage (by meter, then band, measured
+ * before estimated), the standing charge, then adjustments for late usage (by original period,
+ * then meter and band), priced like any usage and prefixed `Adjustment: <original period> · `.
+ *
+ * Late usage may be negative: when a real reading replaces an estimate of an invoiced hour, the
+ * adjustment bills the real Wh as measured and takes the estimate back as negative estimated Wh,
+ * so per band the next invoice carries exactly price(real) − price(estimate) of the late hours.
  */
 export function buildInvoiceLines(input: InvoiceLinesInput): InvoiceLine[] {
   const { period, tariff } = input;
@@ -69,6 +74,7 @@ export function buildInvoiceLines(input: InvoiceLinesInput): InvoiceLine[] {
         path: `${path}.usage`,
         kind: 'ADJUSTMENT',
         describe: (line) => `Adjustment: ${original} · ${line}`,
+        allowNegative: true,
       },
     );
   });

@@ -31,7 +31,9 @@ export interface Payment {
 
 export type InvoiceEvent = PaymentRequestedEvent | PaymentSucceededEvent | PaymentFailedEvent;
 
-export const amountDueMinor = (invoice: InvoiceState): number => invoice.totalMinor - invoice.succeededMinor;
+/** Never below 0: a negative total is paid on issue, its credit goes to the account. */
+export const amountDueMinor = (invoice: InvoiceState): number =>
+  Math.max(0, invoice.totalMinor - invoice.succeededMinor);
 /** What a new payment may still ask for: the amount due less what pending payments reserve. */
 export const payableMinor = (invoice: InvoiceState): number => amountDueMinor(invoice) - invoice.pendingMinor;
 

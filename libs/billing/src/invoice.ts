@@ -12,7 +12,10 @@ export const MAX_PAYMENT_TERM_DAYS = 365;
 
 export interface AssembledInvoice {
   lines: InvoiceLine[];
-  /** The exact sum of the lines' amounts. */
+  /**
+   * The exact sum of the lines' amounts; below 0 when downward corrections outweigh the rest
+   * (see `creditFromNegativeTotal`).
+   */
   totalMinor: number;
   /** issuedAt + the payment term in whole 24-hour days. */
   dueAt: Date;
@@ -32,7 +35,13 @@ export function assembleInvoice(
       },
     ]);
   }
-  lines.forEach((line, index) => assertMinorUnits(line.amountMinor, `lines[${index}].amountMinor`));
+  lines.forEach((line, index) =>
+    assertMinorUnits(
+      line.amountMinor,
+      `lines[${index}].amountMinor`,
+      line.kind === 'ADJUSTMENT' ? -Number.MAX_SAFE_INTEGER : 0,
+    ),
+  );
   return {
     lines: [...lines],
     totalMinor: sumMinor(lines.map((line) => line.amountMinor)),
@@ -40,7 +49,10 @@ export function assembleInvoice(
   };
 }
 
-/** PAID once nothing is due (a zero invoice is paid on issue), PARTIALLY_PAID after a first payment. */
+/**
+ * PAID once nothing is due (a zero or negative invoice is paid on issue), PARTIALLY_PAID after a
+ * first payment.
+ */
 export function invoiceStatusOf(totalMinor: number, succeededMinor: number): InvoiceStatus {
   if (succeededMinor >= totalMinor) return 'PAID';
   return succeededMinor > 0 ? 'PARTIALLY_PAID' : 'ISSUED';
@@ -87,3 +99,10 @@ export function decideIssueInvoice(command: IssueInvoice): InvoiceIssuedV1 {
     dueAt: invoice.dueAt.toISOString(),
   };
 }
+
+/**
+ * What an invoice with a negative total owes the customer: it becomes account credit at issue, which
+ * the next invoices spend first (billing has no refund path), and the invoice is PAID with nothing
+ * due. 0 for any other invoice.
+ */
+export const creditFromNegativeTotal = (totalMinor: number): number => Math.max(0, -totalMinor);

@@ -7,11 +7,16 @@ import { formatHour, rateIndexForHour, Tariff } from './tariff';
 
 const HOUR_MS = 3_600_000;
 
-/** Energy a meter used in the UTC hour [hourStart, hourStart + 1 h). Rows are additive. */
+/**
+ * Energy a meter used in the UTC hour [hourStart, hourStart + 1 h). Rows are additive; an hour
+ * with both measured and estimated energy is two rows.
+ */
 export interface UsageHour {
   meterId: string;
   hourStart: Date;
   wh: number;
+  /** Estimated by energy (a gap in the readings), not measured; false when absent. */
+  estimated?: boolean;
 }
 
 export interface BilledMeter {
@@ -25,9 +30,11 @@ export interface InvoiceLine {
   kind: InvoiceLineKind;
   description: string;
   meterId: string | null;
-  /** Exact integer Wh; null for the standing charge. */
+  /** Exact integer Wh; null for the standing charge; below 0 only on an adjustment. */
   quantityWh: number | null;
   amountMinor: number;
+  /** The line prices estimated usage. */
+  estimated: boolean;
 }
 
 export interface PricingContext {
@@ -46,23 +53,36 @@ export function bandHour(hourStart: Date, timezone: string): number {
   return localParts(hourStart, timezone).hour;
 }
 
+export interface PricingOptions {
+  path?: string;
+  kind?: InvoiceLineKind;
+  describe?: (line: string) => string;
+  /** Rows may be below 0 (corrections of invoiced hours); otherwise a negative row is an error. */
+  allowNegative?: boolean;
+}
+
+/** Marks the description of a line that prices estimated usage. */
+export const ESTIMATED_SUFFIX = ' (estimated)';
+
 /**
- * One line per meter per rate band with usage (quantity > 0), meters by serial number, bands by
- * hour. Each line is priced once from its exact Wh total (see `roundHalfEven`).
+ * Per meter and rate band, a line for measured usage then one for estimated usage, each only when
+ * its Wh total is not 0; meters by serial number, bands by hour. Each line is priced once from
+ * its exact Wh total (see `roundHalfEven`), so measured and estimated parts never share a rounding.
  */
 export function priceUsage(
   usage: readonly UsageHour[],
   period: BillingPeriod,
   context: PricingContext,
-  options: { path?: string; kind?: InvoiceLineKind; describe?: (line: string) => string } = {},
+  options: PricingOptions = {},
 ): InvoiceLine[] {
   const { tariff } = context;
   const meters = metersById(context.meters);
   const path = options.path ?? 'usage';
-  const whByMeterAndBand = new Map<string, bigint[]>();
+  /** Per meter: Wh per band, measured and estimated apart. */
+  const whByMeter = new Map<string, { measured: bigint[]; estimated: bigint[] }>();
   const errors: FieldError[] = [];
   usage.forEach((row, index) => {
-    const problem = checkRow(row, period, meters);
+    const problem = checkRow(row, period, meters, options.allowNegative ?? false);
     if (problem) {
       errors.push({
         path: `${path}[${index}].${problem.field}`,
@@ -73,35 +93,46 @@ export function priceUsage(
     }
     const meter = meters.get(row.meterId)!;
     const band = rateIndexForHour(tariff, bandHour(row.hourStart, meter.timezone));
-    const bands = whByMeterAndBand.get(row.meterId) ?? tariff.rates.map(() => 0n);
-    bands[band] += BigInt(row.wh);
-    whByMeterAndBand.set(row.meterId, bands);
+    const parts = whByMeter.get(row.meterId) ?? {
+      measured: tariff.rates.map(() => 0n),
+      estimated: tariff.rates.map(() => 0n),
+    };
+    parts[row.estimated ? 'estimated' : 'measured'][band] += BigInt(row.wh);
+    whByMeter.set(row.meterId, parts);
   });
   if (errors.length > 0) throw DomainError.fromFieldErrors(errors);
 
   const describe = options.describe ?? ((line: string) => line);
   const lines: InvoiceLine[] = [];
   for (const meter of sortMeters([...meters.values()])) {
-    const bands = whByMeterAndBand.get(meter.meterId);
-    if (!bands) continue;
-    bands.forEach((wh, band) => {
-      if (wh === 0n) return;
-      const rate = tariff.rates[band];
-      const quantityWh = Number(wh);
-      if (!Number.isSafeInteger(quantityWh)) {
-        throw DomainError.fromFieldErrors([
-          { path, code: BillingErrorCodes.invalidUsage, message: 'more energy than can be counted exactly' },
-        ]);
+    const parts = whByMeter.get(meter.meterId);
+    if (!parts) continue;
+    tariff.rates.forEach((rate, band) => {
+      for (const estimated of [false, true]) {
+        const wh = parts[estimated ? 'estimated' : 'measured'][band];
+        if (wh === 0n) continue;
+        const quantityWh = Number(wh);
+        if (!Number.isSafeInteger(quantityWh)) {
+          throw DomainError.fromFieldErrors([
+            {
+              path,
+              code: BillingErrorCodes.invalidUsage,
+              message: 'more energy than can be counted exactly',
+            },
+          ]);
+        }
+        const rateLabel = `${formatHour(rate.fromHour)}–${formatHour(rate.toHour)} @ ${rate.pricePerKwhMinor}/kWh`;
+        lines.push({
+          kind: options.kind ?? 'USAGE',
+          description: describe(
+            `Meter ${meter.serialNumber} · ${rateLabel}${estimated ? ESTIMATED_SUFFIX : ''}`,
+          ),
+          meterId: meter.meterId,
+          quantityWh,
+          amountMinor: energyChargeMinor(quantityWh, rate.pricePerKwhMinor),
+          estimated,
+        });
       }
-      lines.push({
-        kind: options.kind ?? 'USAGE',
-        description: describe(
-          `Meter ${meter.serialNumber} · ${formatHour(rate.fromHour)}–${formatHour(rate.toHour)} @ ${rate.pricePerKwhMinor}/kWh`,
-        ),
-        meterId: meter.meterId,
-        quantityWh,
-        amountMinor: energyChargeMinor(quantityWh, rate.pricePerKwhMinor),
-      });
     });
   }
   return lines;
@@ -117,6 +148,7 @@ function checkRow(
   row: UsageHour,
   period: BillingPeriod,
   meters: ReadonlyMap<string, BilledMeter>,
+  allowNegative: boolean,
 ): RowProblem | null {
   if (!meters.has(row.meterId)) {
     return {
@@ -136,11 +168,11 @@ function checkRow(
       message: 'is outside the period',
     };
   }
-  if (!Number.isSafeInteger(row.wh) || row.wh < 0) {
+  if (!Number.isSafeInteger(row.wh) || (row.wh < 0 && !allowNegative)) {
     return {
       field: 'wh',
       code: BillingErrorCodes.invalidUsage,
-      message: 'must be a whole number of Wh, at least 0',
+      message: allowNegative ? 'must be a whole number of Wh' : 'must be a whole number of Wh, at least 0',
     };
   }
   return null;

@@ -1,5 +1,11 @@
 import { InvoiceIssuedV1 } from '@voltstream/contracts';
-import { BillingPeriod, InvoiceState, LateUsage, UsageHour } from '@voltstream/billing';
+import {
+  BillingPeriod,
+  creditFromNegativeTotal,
+  InvoiceState,
+  LateUsage,
+  UsageHour,
+} from '@voltstream/billing';
 import { Queryable } from '@voltstream/platform';
 import { groupBy } from '../shared/group-by';
 
@@ -13,8 +19,10 @@ export interface DueAccount {
 export interface UnbilledHour {
   meterId: string;
   hourStart: Date;
-  /** Wh still to bill (text: bigint). */
+  /** Wh still to bill (text: bigint); below 0 when a correction took back more than it added. */
   wh: string;
+  /** The part of `wh` that energy estimated (text: bigint); below 0 when estimates were replaced. */
+  estimatedWh: string;
   /** The invoiced period the hour falls in, when it came late; else null. */
   invoicedPeriod: BillingPeriod | null;
 }
@@ -79,20 +87,23 @@ export const invoiceStore = {
         meter_id: string;
         hour_start: Date;
         wh: string;
+        estimated_wh: string;
         period_start: Date | null;
         period_end: Date | null;
       }[]
     >(
       `WITH due AS (SELECT * FROM unnest($1::uuid[], $2::timestamptz[]) AS d (account_id, period_start))
-       SELECT due.account_id, u.meter_id, u.hour_start, u.wh::text AS wh,
+       SELECT due.account_id, u.meter_id, u.hour_start, u.wh::text AS wh, u.estimated_wh::text AS estimated_wh,
               NULL::timestamptz AS period_start, NULL::timestamptz AS period_end
        FROM due JOIN account_meters am ON am.account_id = due.account_id
        JOIN usage_hourly u ON u.meter_id = am.meter_id AND u.hour_start >= due.period_start AND u.hour_start < $3
-       WHERE u.wh > 0
+       WHERE u.wh > 0 OR u.estimated_wh <> 0
        UNION ALL
-       SELECT due.account_id, u.meter_id, u.hour_start, u.late_wh::text AS wh, i.period_start, i.period_end
+       SELECT due.account_id, u.meter_id, u.hour_start, u.late_wh::text AS wh,
+              u.late_estimated_wh::text AS estimated_wh, i.period_start, i.period_end
        FROM due JOIN account_meters am ON am.account_id = due.account_id
-       JOIN usage_hourly u ON u.meter_id = am.meter_id AND u.late_wh > 0 AND u.hour_start < $3
+       JOIN usage_hourly u ON u.meter_id = am.meter_id AND (u.late_wh <> 0 OR u.late_estimated_wh <> 0)
+        AND u.hour_start < $3
        JOIN invoices i ON i.account_id = due.account_id
         AND u.hour_start >= i.period_start AND u.hour_start < i.period_end`,
       [accountIds, dues.map((d) => d.periodStart), periodEnd],
@@ -104,6 +115,7 @@ export const invoiceStore = {
         meterId: row.meter_id,
         hourStart: row.hour_start,
         wh: row.wh,
+        estimatedWh: row.estimated_wh,
         invoicedPeriod:
           row.period_start && row.period_end ? { start: row.period_start, end: row.period_end } : null,
       }),
@@ -160,22 +172,43 @@ export const invoiceStore = {
   },
 
   /**
-   * The ledger records what the invoices billed: late usage folds into its hour's `wh`. The
-   * period's own hours need no write: the invoice now covers them, as their `wh` stands.
+   * The ledger records what the invoices billed: late usage folds into its hour's `wh` (and its
+   * estimated part into `estimated_wh`). The period's own hours need no write: the invoice now
+   * covers them, as their `wh` stands.
    */
   async markBilled(tx: Queryable, hours: readonly UnbilledHour[]): Promise<void> {
     const late = hours.filter((h) => h.invoicedPeriod);
     if (late.length === 0) return;
     await tx.query(
-      `UPDATE usage_hourly u SET wh = u.wh + billed.wh, late_wh = u.late_wh - billed.wh
-       FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[]) AS billed (meter_id, hour_start, wh)
+      `UPDATE usage_hourly u SET wh = u.wh + billed.wh, late_wh = u.late_wh - billed.wh,
+         estimated_wh = u.estimated_wh + billed.est, late_estimated_wh = u.late_estimated_wh - billed.est
+       FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[], $4::bigint[]) AS billed (meter_id, hour_start, wh, est)
        WHERE u.meter_id = billed.meter_id AND u.hour_start = billed.hour_start`,
-      [late.map((h) => h.meterId), late.map((h) => h.hourStart), late.map((h) => h.wh)],
+      [
+        late.map((h) => h.meterId),
+        late.map((h) => h.hourStart),
+        late.map((h) => h.wh),
+        late.map((h) => h.estimatedWh),
+      ],
+    );
+  },
+
+  /** Invoices with a negative total leave their negated total on the account as credit. */
+  async creditNegativeTotals(tx: Queryable, invoices: readonly InvoiceIssuedV1[]): Promise<void> {
+    const negative = invoices.filter((i) => creditFromNegativeTotal(i.totalMinor) > 0);
+    if (negative.length === 0) return;
+    await tx.query(
+      `UPDATE billing_accounts a SET credit_minor = a.credit_minor + credited.amount
+       FROM unnest($1::uuid[], $2::bigint[]) AS credited (account_id, amount) WHERE a.id = credited.account_id`,
+      [negative.map((i) => i.accountId), negative.map((i) => creditFromNegativeTotal(i.totalMinor))],
     );
   },
 };
 
-/** The period's own usage, and late usage grouped by the invoiced period it belongs to. */
+/**
+ * The period's own usage, and late usage grouped by the invoiced period it belongs to; each hour
+ * as a measured row (`wh − estimatedWh`) and an estimated row (`estimatedWh`), those not 0.
+ */
 export function splitUnbilled(
   hours: readonly UnbilledHour[],
   period: BillingPeriod,
@@ -183,15 +216,25 @@ export function splitUnbilled(
   const periodUsage: UsageHour[] = [];
   const late = new Map<number, { period: BillingPeriod; usage: UsageHour[] }>();
   for (const hour of hours) {
-    const usage = { meterId: hour.meterId, hourStart: hour.hourStart, wh: Number(hour.wh) };
+    const usage = measuredAndEstimated(hour);
     if (hour.hourStart >= period.start) {
-      periodUsage.push(usage);
+      periodUsage.push(...usage);
     } else if (hour.invoicedPeriod) {
       const key = hour.invoicedPeriod.start.getTime();
       const entry = late.get(key) ?? { period: hour.invoicedPeriod, usage: [] };
-      entry.usage.push(usage);
+      entry.usage.push(...usage);
       late.set(key, entry);
     }
   }
   return { periodUsage, lateUsage: [...late.values()] };
+}
+
+function measuredAndEstimated(hour: UnbilledHour): UsageHour[] {
+  const estimatedWh = Number(hour.estimatedWh);
+  const measuredWh = Number(hour.wh) - estimatedWh;
+  const rows: UsageHour[] = [];
+  const { meterId, hourStart } = hour;
+  if (measuredWh !== 0) rows.push({ meterId, hourStart, wh: measuredWh });
+  if (estimatedWh !== 0) rows.push({ meterId, hourStart, wh: estimatedWh, estimated: true });
+  return rows;
 }

@@ -80,8 +80,9 @@ export function decideInvoice(
 /**
  * Records decided invoices in the caller's transaction: their rows and the numbers they take,
  * what they billed in the usage ledger (so a late reading is billed once, on the next invoice),
- * the account credit each uses, and their events in the outbox (the invoice's version 2 when
- * credit paid part of it).
+ * the account credit each uses or, for a negative total (corrections outweighing the rest), leaves
+ * (no statement unless one is negative), and their events in the outbox (the invoice's version 2
+ * when credit paid part of it).
  */
 export async function recordInvoices(
   tx: Queryable,
@@ -97,6 +98,10 @@ export async function recordInvoices(
   await invoiceStore.markBilled(
     tx,
     decided.flatMap((d) => d.unbilled),
+  );
+  await invoiceStore.creditNegativeTotals(
+    tx,
+    decided.map((d) => d.invoice),
   );
   for (const { credit } of decided)
     if (credit) await invoiceStore.useCredit(tx, credit.invoice, credit.event.amountMinor);

@@ -31,6 +31,9 @@ export const lineView = (line: InvoiceLineV1, currency: string) => ({
   description: line.description,
   quantityKwh: line.quantityWh === null ? null : line.quantityWh / 1000,
   amount: money(line.amountMinor, currency),
+  // Invoices stored before estimated usage was billed have no flag in their lines: they priced
+  // measured usage (a void answers with such lines, read back from the invoices table).
+  estimated: line.estimated === true,
 });
 
 export type IssuedInvoiceFacts = Omit<InvoiceIssuedV1, 'ownerId' | 'status'>;

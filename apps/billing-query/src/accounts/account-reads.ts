@@ -70,7 +70,9 @@ export async function revisionOf(db: Queryable, accountId: string): Promise<numb
  */
 export async function balanceOf(db: Queryable, accountId: string, currency: string): Promise<MoneyView> {
   const [row] = await db.query<{ balance: string }[]>(
-    `SELECT ((SELECT coalesce(sum(amount_due_minor), 0) FROM invoices
+    // An invoice with a negative total (corrections outweighing the rest) has nothing due and
+    // left its negated total to the account as credit, which credit_applications then spend.
+    `SELECT ((SELECT coalesce(sum(amount_due_minor + least(total_minor, 0)), 0) FROM invoices
                WHERE account_id = $1 AND status <> 'VOID' AND currency = $2)
            - (SELECT coalesce(sum(account_credit_minor), 0) FROM credit_notes
                WHERE account_id = $1 AND currency = $2)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatMoney } from './format-money';
-import { InvoicePdfView, renderInvoicePdf } from './render-invoice-pdf';
+import { ESTIMATED_LEGEND, InvoicePdfView, renderInvoicePdf } from './render-invoice-pdf';
 
 interface PdfText {
   pages: number;
@@ -43,8 +43,9 @@ function invoice(lineCount: number): InvoicePdfView {
     description: `Energy, day ${index + 1} (peak and off-peak)`,
     quantityKwh: 10 + index / 8,
     amountMinor: 1234 + index,
+    estimated: false,
   }));
-  lines.push({ description: 'Standing charge', quantityKwh: null, amountMinor: 1550 });
+  lines.push({ description: 'Standing charge', quantityKwh: null, amountMinor: 1550, estimated: false });
   const totalMinor = lines.reduce((sum, line) => sum + line.amountMinor, 0);
   return {
     number: 'INV-2026-000042',
@@ -111,6 +112,35 @@ describe('invoice PDF', () => {
       assert.equal(occurrences, 1, `line of day ${day}`);
     }
     for (const page of pdf.text.slice(1)) assert.ok(page.includes('Quantity (kWh)'), 'table header repeats');
+  });
+
+  it('marks the quantity of estimated lines and explains the mark once, under the lines', async () => {
+    const view = invoice(1);
+    view.lines.splice(
+      1,
+      0,
+      { description: 'Energy, estimated day', quantityKwh: 4.5, amountMinor: 99, estimated: true },
+      {
+        description: 'Adjustment: estimate taken back',
+        quantityKwh: -1.25,
+        amountMinor: -30,
+        estimated: true,
+      },
+    );
+    view.totalMinor += 69;
+    const [page] = (await readPdf(await renderInvoicePdf(view))).text;
+    assert.ok(page.includes('Energy, estimated day 4.500*'), page);
+    assert.ok(page.includes('Adjustment: estimate taken back -1.250* -0.30 EUR'), page);
+    assert.ok(page.includes('10.000 '), 'a measured line has no mark');
+    assert.ok(!page.includes('10.000*'), 'a measured line has no mark');
+    assert.equal(page.split('* Estimated:').length - 1, 1, page);
+    assert.ok(page.includes(ESTIMATED_LEGEND.slice(0, 60)), page);
+  });
+
+  it('prints no legend when no line is estimated', async () => {
+    const [page] = (await readPdf(await renderInvoicePdf(invoice(3)))).text;
+    assert.ok(!page.includes('Estimated:'), page);
+    assert.ok(!page.includes('*'), page);
   });
 
   it('gives the same bytes for the same invoice', async () => {

@@ -13,7 +13,8 @@ export interface InvoicePdfView {
   periodStart: Date;
   periodEnd: Date;
   owner: { displayName: string; email: string };
-  lines: { description: string; quantityKwh: number | null; amountMinor: number }[];
+  /** `estimated`: the line prices estimated usage; its quantity carries ESTIMATED_MARK. */
+  lines: { description: string; quantityKwh: number | null; amountMinor: number; estimated: boolean }[];
   totalMinor: number;
   amountDueMinor: number;
   currency: string;
@@ -45,6 +46,11 @@ const STATUS_LABELS: Record<InvoicePdfStatus, string> = {
 const day = (date: Date): string => date.toISOString().slice(0, 10);
 
 const kwh = new Intl.NumberFormat('en-US', { minimumFractionDigits: 3, maximumFractionDigits: 3 });
+
+/** Follows the quantity of an estimated line; the legend under the table explains it. */
+export const ESTIMATED_MARK = '*';
+export const ESTIMATED_LEGEND =
+  '* Estimated: energy estimated for intervals without meter readings. When the readings arrive, the difference is adjusted on a later invoice.';
 
 /**
  * The invoice as a PDF (A4, the built-in Helvetica, so no font files and no embedding). The same
@@ -145,12 +151,23 @@ function drawLines(doc: Doc, view: InvoicePdfView): void {
     ensureRoom(doc, height + ROW_GAP, () => drawTableHeader(doc));
     const y = doc.y;
     doc.text(line.description, COLUMNS.description.x, y, { width: COLUMNS.description.width });
-    const quantity = line.quantityKwh === null ? '' : kwh.format(line.quantityKwh);
+    const quantity =
+      (line.quantityKwh === null ? '' : kwh.format(line.quantityKwh)) +
+      (line.estimated ? ESTIMATED_MARK : '');
     doc.text(quantity, COLUMNS.quantity.x, y, { width: COLUMNS.quantity.width, align: 'right' });
     doc.text(formatMoney(line.amountMinor, view.currency), COLUMNS.amount.x, y, {
       width: COLUMNS.amount.width,
       align: 'right',
     });
+    doc.x = MARGIN;
+    doc.y = y + height + ROW_GAP;
+  }
+  if (view.lines.some((line) => line.estimated)) {
+    doc.font(FONT).fontSize(8);
+    const height = doc.heightOfString(ESTIMATED_LEGEND, { width: TABLE_WIDTH });
+    ensureRoom(doc, height + ROW_GAP);
+    const y = doc.y;
+    doc.text(ESTIMATED_LEGEND, MARGIN, y, { width: TABLE_WIDTH });
     doc.x = MARGIN;
     doc.y = y + height + ROW_GAP;
   }

@@ -46,6 +46,7 @@ export function invoicePdfView(
       description: line.description,
       quantityKwh: line.quantityKwh,
       amountMinor: line.amount.amountMinor,
+      estimated: line.estimated,
     })),
     totalMinor: invoice.total.amountMinor,
     amountDueMinor: invoice.amountDue.amountMinor,

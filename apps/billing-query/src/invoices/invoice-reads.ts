@@ -29,6 +29,8 @@ export const lineView = (line: InvoiceLineV1, currency: string): InvoiceLineView
   description: line.description,
   quantityKwh: line.quantityWh === null ? null : line.quantityWh / 1000,
   amount: money(line.amountMinor, currency),
+  // Lines stored before estimated usage was billed have no flag: they priced measured usage.
+  estimated: line.estimated === true,
 });
 
 const toView = (row: InvoiceRow): InvoiceView => ({

@@ -101,7 +101,8 @@ export class BillingProjection implements Projection<BillingProjectionResult> {
             ...p,
             succeededMinor: 0,
             pendingMinor: 0,
-            amountDueMinor: p.totalMinor,
+            // A negative total (corrections outweighing the rest) is PAID on issue: nothing is due.
+            amountDueMinor: Math.max(0, p.totalMinor),
             version,
           });
           issued.add(id);

@@ -27,6 +27,7 @@ export interface InvoiceLineView {
   description: string;
   quantityKwh: number | null;
   amount: MoneyView;
+  estimated: boolean;
 }
 
 export interface InvoiceView {

@@ -19,6 +19,7 @@ const invoiceIssued: InvoiceIssuedV1 = {
       meterId: 'f6000000-0000-4000-8000-000000000003',
       quantityWh: 1500,
       amountMinor: 18,
+      estimated: false,
     },
     {
       kind: 'STANDING_CHARGE',
@@ -26,6 +27,7 @@ const invoiceIssued: InvoiceIssuedV1 = {
       meterId: null,
       quantityWh: null,
       amountMinor: 750,
+      estimated: false,
     },
   ],
   totalMinor: 768,
@@ -38,6 +40,53 @@ describe('billing event contracts', () => {
   it('parses InvoiceIssued v1', () => {
     const event = parseBillingEvent(BillingEventTypes.InvoiceIssued, 1, invoiceIssued);
     assert.deepEqual(event, { type: 'billing.InvoiceIssued', schemaVersion: 1, payload: invoiceIssued });
+  });
+
+  it('reads a line written before estimated usage was billed as not estimated (the upcast)', () => {
+    const old = {
+      ...invoiceIssued,
+      lines: invoiceIssued.lines.map(({ estimated: _dropped, ...line }) => line),
+    };
+    const event = parseBillingEvent(BillingEventTypes.InvoiceIssued, 1, old);
+    assert.deepEqual(event.payload, invoiceIssued);
+  });
+
+  it('accepts a negative ADJUSTMENT (an estimate taken back) and a negative total', () => {
+    const takenBack = {
+      kind: 'ADJUSTMENT',
+      description: 'Adjustment: June 2026 · Meter SN-1 · 00:00–07:00 @ 12/kWh (estimated)',
+      meterId: 'f6000000-0000-4000-8000-000000000003',
+      quantityWh: -70_000,
+      amountMinor: -840,
+      estimated: true,
+    } as const;
+    const payload = {
+      ...invoiceIssued,
+      lines: [...invoiceIssued.lines, takenBack],
+      totalMinor: -72,
+      status: 'PAID',
+    };
+    const event = parseBillingEvent(BillingEventTypes.InvoiceIssued, 1, payload);
+    assert.deepEqual(event.payload, payload);
+  });
+
+  it('refuses a negative amount or quantity on a USAGE or STANDING_CHARGE line, and a non-boolean flag', () => {
+    const [usage, standing] = invoiceIssued.lines;
+    const broken = [
+      [{ ...invoiceIssued, lines: [{ ...usage, amountMinor: -18 }] }, 'payload.lines[0].amountMinor'],
+      [{ ...invoiceIssued, lines: [{ ...usage, quantityWh: -1500 }] }, 'payload.lines[0].quantityWh'],
+      [
+        { ...invoiceIssued, lines: [usage, { ...standing, amountMinor: -1 }] },
+        'payload.lines[1].amountMinor',
+      ],
+      [{ ...invoiceIssued, lines: [{ ...usage, estimated: 'yes' }] }, 'payload.lines[0].estimated'],
+    ] as const;
+    for (const [payload, path] of broken) {
+      assert.throws(
+        () => parseBillingEvent(BillingEventTypes.InvoiceIssued, 1, payload),
+        (error: unknown) => error instanceof ContractViolation && error.path === path,
+      );
+    }
   });
 
   it('refuses a float amount, an unknown status and an unknown line kind, naming the field', () => {

@@ -67,14 +67,37 @@ const billingAccountOpenedV1Shape = {
 export type BillingAccountOpenedV1 = Infer<typeof billingAccountOpenedV1Shape>;
 export const billingAccountOpenedV1: Check<BillingAccountOpenedV1> = object(billingAccountOpenedV1Shape);
 
+/** Absent in events written before estimated usage was billed: those lines priced measured usage. */
+const estimatedFlag: Check<boolean> = (value, path) => {
+  if (value === undefined || value === null) return false;
+  if (typeof value !== 'boolean') throw new ContractViolation(path, 'must be a boolean');
+  return value;
+};
+
 const lineFields = {
   kind: oneOf(InvoiceLineKinds),
   description: str({ min: 1, max: 300 }),
   meterId: nullable(uuid),
-  /** Exact integer Wh; null for the standing charge. */
-  quantityWh: nullable(int({ min: 0 })),
+  /** Exact integer Wh; null for the standing charge; below 0 only on an ADJUSTMENT line. */
+  quantityWh: nullable(int()),
+  /** The line prices estimated usage (false when absent: the upcast of older events). */
+  estimated: estimatedFlag,
 };
-const invoiceLineV1 = object({ ...lineFields, amountMinor: minor });
+
+/**
+ * Only an ADJUSTMENT may be negative: a correction that replaced an estimate by a lower real
+ * reading, or the reversal of an estimate, carried to the next invoice.
+ */
+const invoiceLineV1Fields = object({ ...lineFields, amountMinor: int() });
+const invoiceLineV1: Check<ReturnType<typeof invoiceLineV1Fields>> = (value, path) => {
+  const line = invoiceLineV1Fields(value, path);
+  if (line.kind !== 'ADJUSTMENT') {
+    if (line.amountMinor < 0) throw new ContractViolation(`${path}.amountMinor`, 'below 0');
+    if (line.quantityWh !== null && line.quantityWh < 0)
+      throw new ContractViolation(`${path}.quantityWh`, 'below 0');
+  }
+  return line;
+};
 export type InvoiceLineV1 = ReturnType<typeof invoiceLineV1>;
 
 const invoiceIssuedV1Shape = {
@@ -86,9 +109,13 @@ const invoiceIssuedV1Shape = {
   periodEnd: isoInstant,
   currency,
   lines: array(invoiceLineV1, { min: 1, max: 10_000 }),
-  /** The exact sum of the lines' amounts. */
-  totalMinor: minor,
-  /** ISSUED, or PAID when the total is zero. */
+  /**
+   * The exact sum of the lines' amounts. Below 0 only when adjustments (estimates corrected
+   * downwards) outweigh the rest: the invoice is then PAID and its negated total becomes account
+   * credit that the next invoices spend.
+   */
+  totalMinor: int(),
+  /** ISSUED, or PAID when the total is zero or below. */
   status: oneOf(InvoiceStatuses),
   issuedAt: isoInstant,
   dueAt: isoInstant,
@@ -135,8 +162,17 @@ const paymentFailedV1Shape = {
 export type PaymentFailedV1 = Infer<typeof paymentFailedV1Shape>;
 export const paymentFailedV1: Check<PaymentFailedV1> = object(paymentFailedV1Shape);
 
-/** A credit note line reverses one invoice line: the same line with its amount negated. */
-const creditNoteLineV1 = object({ ...lineFields, amountMinor: int({ max: 0 }) });
+/**
+ * A credit note line reverses one invoice line: the same line with its amount negated (above 0
+ * only where it reverses a negative adjustment).
+ */
+const creditNoteLineV1Fields = object({ ...lineFields, amountMinor: int() });
+const creditNoteLineV1: Check<ReturnType<typeof creditNoteLineV1Fields>> = (value, path) => {
+  const line = creditNoteLineV1Fields(value, path);
+  if (line.kind !== 'ADJUSTMENT' && line.amountMinor > 0)
+    throw new ContractViolation(`${path}.amountMinor`, 'above 0');
+  return line;
+};
 export type CreditNoteLineV1 = ReturnType<typeof creditNoteLineV1>;
 
 const invoiceVoidedV1Shape = {
