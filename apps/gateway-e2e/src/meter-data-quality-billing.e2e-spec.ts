@@ -213,20 +213,29 @@ describe('meter data quality: a missing day is estimated, billed as estimated, a
 
     // Second invoice: the 48 h after the last reading (estimated) and the day's correction.
     const second = await invoiceLines(admin, accountId, historyEnd, trailingEnd);
-    const difference = whByBand(gapAts, (at) => realWh(at) - profileWh(start, at));
-    assert.ok(difference.night > 0 && difference.day < 0, 'one band up, one down');
+    // Per band the estimate is reversed on an estimated adjustment and the real energy billed on
+    // a measured one: the day ends up priced exactly as if it had been read on time.
+    const real = whByBand(gapAts, realWh);
+    assert.ok(real.night > estimatedWh.night && real.day < estimatedWh.day, 'one band up, one down');
+    const price = { night: NIGHT_PRICE, day: DAY_PRICE };
     const adjustments = second.filter(isAdjustment);
+    const signedWh = (lines: Line[]) =>
+      lines.map((line) => Math.round((line.quantityKwh ?? 0) * 1000)).sort((x, y) => x - y);
     assert.deepEqual(
-      adjustments.map((line) => line.amount.amountMinor).sort((a, b) => a - b),
-      [
-        roundHalfEven(difference.night * NIGHT_PRICE, 1000),
-        roundHalfEven(difference.day * DAY_PRICE, 1000),
-      ].sort((a, b) => a - b),
+      signedWh(adjustments.filter((line) => line.estimated)),
+      [-estimatedWh.night, -estimatedWh.day].sort((x, y) => x - y),
       JSON.stringify(second),
     );
     assert.deepEqual(
-      adjustments.map((line) => Math.round((line.quantityKwh ?? 0) * 1000)).sort((a, b) => a - b),
-      [difference.night, difference.day].sort((a, b) => a - b),
+      signedWh(adjustments.filter((line) => !line.estimated)),
+      [real.night, real.day].sort((x, y) => x - y),
+    );
+    const priced = (wh: { night: number; day: number }) =>
+      roundHalfEven(wh.night * price.night, 1000) + roundHalfEven(wh.day * price.day, 1000);
+    assert.equal(
+      adjustments.reduce((total, line) => total + line.amount.amountMinor, 0),
+      priced(real) - priced(estimatedWh),
+      'the difference, to the minor unit',
     );
     const trailingWh = whByBand(trailingAts, (at) => profileWh(start, at));
     const trailingLines = second.filter(isUsage);
@@ -236,7 +245,7 @@ describe('meter data quality: a missing day is estimated, billed as estimated, a
     );
     assert.equal(
       trailingLines.reduce((total, line) => total + line.amount.amountMinor, 0),
-      roundHalfEven(trailingWh.night * NIGHT_PRICE, 1000) + roundHalfEven(trailingWh.day * DAY_PRICE, 1000),
+      priced(trailingWh),
     );
 
     // Corrected once: a third invoice carries nothing more for the day.
