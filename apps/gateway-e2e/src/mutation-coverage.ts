@@ -54,7 +54,8 @@ export function coverageGaps(
     else if (!test && !exempt) gaps.push(`${mutation}: neither covered by a token test nor exempt`);
   }
   for (const mutation of Object.keys(covered)) {
-    if (!served.has(mutation)) gaps.push(`${mutation}: in the table, but the supergraph has no such mutation`);
+    if (!served.has(mutation))
+      gaps.push(`${mutation}: in the table, but the supergraph has no such mutation`);
   }
   return gaps;
 }

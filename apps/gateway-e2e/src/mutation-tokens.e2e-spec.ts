@@ -14,28 +14,33 @@ import {
 } from './energy-api';
 import { CoveringTest, coverageGaps, Exemption, supergraphMutations } from './mutation-coverage';
 import { withReplicaPaused } from './replica-pause';
-import { assertReplicaLacks } from './replica-writes';
+import { assertReplicaLacks, replicaCatchesUp } from './replica-writes';
 
 /** Each test: the mutation with the replica's replay paused, then its reading query given the token. */
 const TESTS = {
-  registerMeter: 'registerMeter: meter(id) given its token shows the new meter while the replica stands still',
+  registerMeter:
+    'registerMeter: meter(id) given its token shows the new meter while the replica stands still',
   recordReadings:
     'recordReadings: meter(id) given its token shows the readings in latestReading and consumption while the replica stands still',
   createTariff: 'createTariff: tariffs given its token lists the new tariff while the replica stands still',
   openBillingAccount:
     'openBillingAccount: billingAccount(id) given its token shows the account with its tariff and meter while the replica stands still',
-  issueInvoice: 'issueInvoice: invoice(id) given its token shows the issued invoice while the replica stands still',
-  payInvoice:
-    'payInvoice: invoice(id) given its token lists the payment while the replica stands still',
-  publishCourse: 'publishCourse: course(id) given its token shows the course and its lessons while the replica stands still',
+  issueInvoice:
+    'issueInvoice: invoice(id) given its token shows the issued invoice while the replica stands still',
+  payInvoice: 'payInvoice: invoice(id) given its token lists the payment while the replica stands still',
+  publishCourse:
+    'publishCourse: course(id) given its token shows the course and its lessons while the replica stands still',
   completeLesson:
     "completeLesson: user(id) given its token shows the enrollment's progress while the replica stands still",
-  postUpdate: 'postUpdate: feed and activity(id) given its token show the post while the replica stands still',
+  postUpdate:
+    'postUpdate: feed and activity(id) given its token show the post while the replica stands still',
 } as const;
 
 /** Every public mutation, and the test proving its token is honoured by the query that reads its write. */
 const COVERED: Record<string, CoveringTest> = {
-  ...Object.fromEntries(Object.entries(TESTS).map(([mutation, test]) => [mutation, { spec: 'mutation-tokens', test }])),
+  ...Object.fromEntries(
+    Object.entries(TESTS).map(([mutation, test]) => [mutation, { spec: 'mutation-tokens', test }]),
+  ),
   register: {
     spec: 'read-your-writes',
     test: "register answers its token in the AuthPayload; me and feeds' user(id) given it show the new account while the replica stands still, and a token never issued is BAD_USER_INPUT",
@@ -101,6 +106,7 @@ describe('energy mutation tokens', () => {
     const meter = await registerMeter(customer, 'UTC');
     const day = pastDay(3);
     const window = { from: day.toISOString(), to: new Date(day.getTime() + DAY_MS).toISOString() };
+    await replicaCatchesUp(meter.consistencyToken);
     const empty = await readConsumption(customer, meter.id, {
       ...window,
       granularity: 'HOUR',
@@ -143,6 +149,7 @@ describe('billing mutation tokens', () => {
     tariffId = await createTariff(admin);
     const opened = dataOf(await openAccount(customer, tariffId, [await meterKnownToBilling(customer)]));
     accountId = opened.openBillingAccount.id;
+    await replicaCatchesUp(opened.openBillingAccount.consistencyToken);
     await readAccount(customer, accountId, opened.openBillingAccount.consistencyToken);
   });
 
@@ -196,6 +203,7 @@ describe('billing mutation tokens', () => {
 
   it(TESTS.payInvoice, async () => {
     const issued = await issueDay(admin, accountId, 31);
+    await replicaCatchesUp(issued.consistencyToken);
     assert.deepEqual((await readInvoice(customer, issued.id, issued.consistencyToken)).payments, []);
     await withReplicaPaused('billing-query', async () => {
       // The sandbox settles asynchronously, by webhook: the token names the payment's start.
@@ -255,6 +263,7 @@ describe('feeds mutation tokens', () => {
         learner,
       ),
     ).enroll;
+    await replicaCatchesUp(enrolled.consistencyToken);
     const before = await enrollmentIn(learner, learnerId, course.id, enrolled.consistencyToken);
     assert.equal(before?.completedLessons, 0, 'the enrollment is projected, nothing completed');
 
@@ -308,7 +317,9 @@ async function meterKnownToBilling(customer: string): Promise<string> {
   const meter = await registerMeter(customer, 'UTC');
   await eventually(
     async () => {
-      const rows = await queryOnce(BILLING_DB(), 'SELECT 1 FROM billing_meters WHERE meter_id = $1', [meter.id]);
+      const rows = await queryOnce(BILLING_DB(), 'SELECT 1 FROM billing_meters WHERE meter_id = $1', [
+        meter.id,
+      ]);
       return rows.length > 0 ? true : undefined;
     },
     60_000,
@@ -326,7 +337,9 @@ function openAccount(customer: string, tariffId: string, meterIds: string[]) {
 }
 
 async function readAccount(customer: string, id: string, consistency: string) {
-  const read = await gql<{ billingAccount: { id: string; tariff: { id: string }; meters: { id: string }[] } }>(
+  const read = await gql<{
+    billingAccount: { id: string; tariff: { id: string }; meters: { id: string }[] };
+  }>(
     'query($id: ID!, $c: String) { billingAccount(id: $id, consistency: $c) { id tariff { id } meters { id } } }',
     { id, c: consistency },
     customer,

@@ -10,7 +10,7 @@ import {
   USER_ACTIVITY_AGGREGATE,
   USER_FOLLOWS_AGGREGATE,
 } from '@voltstream/contracts';
-import { databaseUrl, queryOnce } from '@voltstream/testing';
+import { databaseUrl, eventually, queryOnce } from '@voltstream/testing';
 import { settings } from './energy-api';
 
 interface VersionLookup {
@@ -66,5 +66,19 @@ export async function assertReplicaLacks(token: string, what: string): Promise<v
   assert.ok(
     onReplica < write.version,
     `the replica lacks ${what}: it shows ${write.aggregateType} ${write.aggregateId} at version ${onReplica}, the token names ${write.version}`,
+  );
+}
+
+/**
+ * Waits until the replica's read model shows the token's write, judged on the replica itself and
+ * not through a read that honours tokens: the state the next write, with replay paused, builds on.
+ */
+export async function replicaCatchesUp(token: string): Promise<void> {
+  const write = decodeConsistencyToken(token);
+  assert.ok(write, `${token} is a token the API issued`);
+  await eventually(
+    async () => ((await replicaVersionOf(token)) >= write.version ? true : undefined),
+    30_000,
+    `the replica showing ${write.aggregateType} ${write.aggregateId} at version ${write.version}`,
   );
 }
