@@ -30,8 +30,8 @@ export async function createTariff(admin: string): Promise<string> {
 }
 
 export async function openAccount(token: string, tariffId: string, meterIds: string[]) {
-  return gql<{ openBillingAccount: { id: string; meters: { id: string }[] } }>(
-    'mutation($input: OpenBillingAccountInput!) { openBillingAccount(input: $input) { id meters { id } } }',
+  return gql<{ openBillingAccount: { id: string; meters: { id: string }[]; consistencyToken: string } }>(
+    'mutation($input: OpenBillingAccountInput!) { openBillingAccount(input: $input) { id meters { id } consistencyToken } }',
     { input: { tariffId, meterIds } },
     token,
   );
@@ -60,9 +60,11 @@ export function issueInvoice(admin: string, accountId: string, start: Date, end:
 }
 
 export function payInvoice(token: string, invoiceId: string, amountMinor: number, key: string) {
-  return gql<{ payInvoice: { id: string; status: string; amount: { amountMinor: number } } }>(
+  return gql<{
+    payInvoice: { id: string; status: string; amount: { amountMinor: number }; consistencyToken: string };
+  }>(
     `mutation($i: ID!, $m: MoneyInput!, $k: String!) { payInvoice(invoiceId: $i, amount: $m, idempotencyKey: $k) {
-       id status amount { amountMinor currency } } }`,
+       id status amount { amountMinor currency } consistencyToken } }`,
     { i: invoiceId, m: { amountMinor, currency: 'EUR' }, k: key },
     token,
   );

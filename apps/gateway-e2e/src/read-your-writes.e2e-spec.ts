@@ -5,6 +5,7 @@ import { databaseUrl, dataOf, eventually, graphql, GraphQLResponse, queryOnce } 
 import { randomBytes } from 'node:crypto';
 import { settings } from './energy-api';
 import { withReplicaPaused } from './replica-pause';
+import { replicaVersionOf } from './replica-writes';
 
 const PASSWORD = 'a passphrase for read-your-writes';
 const feedsOnReplica = databaseUrl(settings.replicaUrl, 'feeds_read');
@@ -65,18 +66,6 @@ function scalarToken(response: GraphQLResponse<unknown>): string {
   assert.equal(typeof extension, 'string', 'extensions.consistencyToken is set');
   assert.equal(response.headers.get('x-consistency-token'), extension, 'the header carries the same token');
   return extension as string;
-}
-
-/** The version the replica's feeds read model shows for the stream a token names. */
-async function replicaVersionOf(token: string): Promise<number> {
-  const write = decodeConsistencyToken(token);
-  assert.ok(write, `${token} is a token the API issued`);
-  const rows = await queryOnce<{ version: number }>(
-    feedsOnReplica,
-    'SELECT version FROM aggregate_versions WHERE aggregate_type = $1 AND aggregate_id = $2',
-    [write.aggregateType, write.aggregateId.toLowerCase()],
-  );
-  return rows[0]?.version ?? 0;
 }
 
 const POST = 'mutation($text: String!) { postUpdate(text: $text) { id consistencyToken } }';

@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import { Context, Query, ResolveReference, Resolver } from '@nestjs/graphql';
+import { Args, Context, Query, ResolveReference, Resolver } from '@nestjs/graphql';
 import { UUID_PATTERN } from '@voltstream/contracts';
 import { Authenticator, consistencyTokenOf, GraphQLContext } from '@voltstream/platform';
 import { BillingQueryRuntime } from '../runtime';
@@ -17,9 +17,12 @@ export class TariffResolver {
   ) {}
 
   @Query('tariffs')
-  async tariffs(@Context() context: GraphQLContext): Promise<TariffView[]> {
+  async tariffs(
+    @Args('consistency') consistency: string | null,
+    @Context() context: GraphQLContext,
+  ): Promise<TariffView[]> {
     await this.auth.callerOf(context);
-    const write = billingWriteOf(consistencyTokenOf(context, undefined));
+    const write = billingWriteOf(consistencyTokenOf(context, consistency));
     const cache = this.runtime.tariffCache;
     // After a write, an entry cached before the projector's invalidation could still pass.
     if (!write) {
