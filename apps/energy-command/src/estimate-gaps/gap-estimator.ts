@@ -1,0 +1,122 @@
+import { ENERGY_AGGREGATE, ENERGY_SCHEMA_VERSIONS, EnergyEventTypes, Topics } from '@voltstream/contracts';
+import {
+  estimateGaps,
+  EstimationPolicy,
+  estimationWindow,
+  PROFILE_LOOKBACK_MS,
+  Reading,
+} from '@voltstream/energy';
+import { appendToOutbox, JsonLogger, newEnvelope, ServiceMetrics } from '@voltstream/platform';
+import { Counter } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { estimationStore } from './estimation-store';
+
+export interface GapEstimatorOptions {
+  policy: EstimationPolicy;
+  scanIntervalMs: number;
+  /** Meters one pass takes on; the rest wait for the next pass. */
+  metersPerPass: number;
+  /** Intervals one pass examines per meter (two weeks of 5-minute intervals by default). */
+  intervalsPerMeter: number;
+}
+
+/** The contract's bound: one IntervalsEstimated carries 1..1000 intervals. */
+const INTERVALS_PER_EVENT = 1000;
+
+/**
+ * Estimates the gaps of meters (VEE) every scan interval. Per meter, one transaction under the
+ * meter row's lock — the lock recordReadings takes, so versions stay serial and two instances
+ * never estimate the same interval — stores the estimates, appends IntervalsEstimated events at
+ * the next versions to the outbox and moves the meter's cursor. Work is bounded per pass; a
+ * meter with more left is due again at the next pass.
+ */
+export class GapEstimator {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private readonly estimated: Counter;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly service: string,
+    private readonly options: GapEstimatorOptions,
+    private readonly logger: JsonLogger,
+    metrics: ServiceMetrics,
+  ) {
+    this.estimated = new Counter({
+      name: 'vee_intervals_estimated_total',
+      help: 'Intervals the write side estimated because no reading arrived for them (VEE)',
+      registers: [metrics.registry],
+    });
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      this.running ??= this.runOnce()
+        .catch((error: unknown) => this.logger.event('warn', 'gap estimation failed', { error: String(error) }))
+        .finally(() => (this.running = undefined));
+    }, this.options.scanIntervalMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass over the meters due; returns how many intervals it estimated. */
+  async runOnce(now = new Date()): Promise<number> {
+    const { policy, metersPerPass } = this.options;
+    const meterIds = await estimationStore.metersDue(this.db, now, policy, metersPerPass);
+    let total = 0;
+    for (const meterId of meterIds) total += await this.estimateMeter(meterId, now);
+    return total;
+  }
+
+  /** Estimates the next window of one meter; 0 when another transaction holds it. */
+  async estimateMeter(meterId: string, now: Date): Promise<number> {
+    const { policy, intervalsPerMeter } = this.options;
+    const estimates = await this.db.transaction(async (tx) => {
+      const meter = await estimationStore.lock(tx, meterId);
+      if (!meter) return [];
+      // Decided again under the lock: a pass that waited behind another sees its cursor.
+      const window = estimationWindow(meter, now, policy, intervalsPerMeter);
+      if (!window) return [];
+      const stored = await estimationStore.readingsBetween(
+        tx,
+        meter.id,
+        new Date(window.after.getTime() - PROFILE_LOOKBACK_MS),
+        window.through,
+      );
+      const found = estimateGaps(window, meter.intervalMinutes, stored, policy);
+      let version = meter.version;
+      if (found.length > 0) {
+        await estimationStore.insertEstimates(tx, meter.id, found);
+        const envelopes = chunks(found, INTERVALS_PER_EVENT).map((intervals) =>
+          newEnvelope({
+            type: EnergyEventTypes.IntervalsEstimated,
+            schemaVersion: ENERGY_SCHEMA_VERSIONS[EnergyEventTypes.IntervalsEstimated],
+            aggregateType: ENERGY_AGGREGATE,
+            aggregateId: meter.id,
+            aggregateVersion: (version += 1),
+            payload: {
+              meterId: meter.id,
+              intervals: intervals.map((r) => ({ at: r.at.toISOString(), wh: r.wh })),
+            },
+            occurredAt: now,
+          }),
+        );
+        await appendToOutbox(tx, this.service, Topics.energy, envelopes);
+      }
+      await estimationStore.progressed(tx, meter.id, version, window.through);
+      return found;
+    });
+    this.estimated.inc(estimates.length);
+    return estimates.length;
+  }
+}
+
+function chunks(readings: readonly Reading[], size: number): Reading[][] {
+  const out: Reading[][] = [];
+  for (let i = 0; i < readings.length; i += size) out.push(readings.slice(i, i + size));
+  return out;
+}
