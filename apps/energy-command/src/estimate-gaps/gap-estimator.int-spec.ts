@@ -69,7 +69,10 @@ describe('gap estimator (energy-command, real Postgres and relay)', () => {
     await Promise.all(instances.map(({ db }) => db.initialize()));
     token = await newCustomer();
     [meterId, thinMeterId] = await Promise.all([registerMeter(token, 60), registerMeter(token, 60)]);
-    assert.equal(dataOf(await recordReadings(token, meterId, hourlyHistory(18))).recordReadings.accepted, 407);
+    assert.equal(
+      dataOf(await recordReadings(token, meterId, hourlyHistory(18))).recordReadings.accepted,
+      407,
+    );
     dataOf(await recordReadings(token, thinMeterId, hourlyHistory(12)));
   });
 
@@ -85,7 +88,10 @@ describe('gap estimator (energy-command, real Postgres and relay)', () => {
     );
     assert.deepEqual(
       found.sort(([a], [b]) => a - b),
-      gapHours.map((at) => [at, { wh: Math.round((whAt(at - WEEK_MS) + whAt(at - 2 * WEEK_MS)) / 2), estimated: true }]),
+      gapHours.map((at) => [
+        at,
+        { wh: Math.round((whAt(at - WEEK_MS) + whAt(at - 2 * WEEK_MS)) / 2), estimated: true },
+      ]),
     );
     // 100 + hour + mean(7, 14) = 110.5 + hour, rounded up.
     assert.equal(found[0]?.[1].wh, 111 + new Date(gapHours[0] ?? 0).getUTCHours());
@@ -107,9 +113,11 @@ describe('gap estimator (energy-command, real Postgres and relay)', () => {
       payload.intervals.map((i) => i.at),
       gapHours.map((at) => new Date(at).toISOString()),
     );
-    const [meter] = await queryOnce<{ version: number }>(energyCommandDb, 'SELECT version FROM meters WHERE id = $1', [
-      meterId,
-    ]);
+    const [meter] = await queryOnce<{ version: number }>(
+      energyCommandDb,
+      'SELECT version FROM meters WHERE id = $1',
+      [meterId],
+    );
     assert.equal(meter?.version, 3);
     await eventually(
       async () => {

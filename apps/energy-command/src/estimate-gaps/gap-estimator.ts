@@ -53,7 +53,9 @@ export class GapEstimator {
     if (this.timer) return;
     this.timer = setInterval(() => {
       this.running ??= this.runOnce()
-        .catch((error: unknown) => this.logger.event('warn', 'gap estimation failed', { error: String(error) }))
+        .catch((error: unknown) =>
+          this.logger.event('warn', 'gap estimation failed', { error: String(error) }),
+        )
         .finally(() => (this.running = undefined));
     }, this.options.scanIntervalMs);
   }

@@ -62,7 +62,12 @@ export const meterStore = {
    * later intervals estimable (their profile) or end a long outage (the trailing cap).
    * A cursor that is still null stays null: the first pass starts at the first measured reading.
    */
-  async recorded(tx: Queryable, meterId: string, version: number, batch: readonly AcceptedReading[]): Promise<void> {
+  async recorded(
+    tx: Queryable,
+    meterId: string,
+    version: number,
+    batch: readonly AcceptedReading[],
+  ): Promise<void> {
     const instants = batch.map((r) => r.at.getTime());
     const first = new Date(Math.min(...instants)).toISOString();
     const last = new Date(Math.max(...instants)).toISOString();

@@ -66,7 +66,9 @@ export async function outboxEvents(meterId: string): Promise<EventEnvelope[]> {
 }
 
 /** The meter's stored readings: epoch ms → value, estimates marked. */
-export async function storedReadings(meterId: string): Promise<Map<number, { wh: number; estimated: boolean }>> {
+export async function storedReadings(
+  meterId: string,
+): Promise<Map<number, { wh: number; estimated: boolean }>> {
   const rows = await queryOnce<{ at: Date; wh: string; estimated: boolean }>(
     energyCommandDb,
     'SELECT at, wh, estimated FROM readings WHERE meter_id = $1',
