@@ -25,10 +25,10 @@ const inGap = (at: number) => at > H - 4 * DAY && at <= H - 3 * DAY;
 /** Hourly Wh: the hour of the day plus 7 Wh per week back, so a two-week mean ends in .5. */
 const whAt = (at: number) => 100 + new Date(at).getUTCHours() + 7 * Math.floor((H - at) / WEEK_MS);
 
-/** Hourly readings ending in (H − days, H − 1 h], without the gap. */
-function hourlyHistory(days: number): { at: string; kwh: number }[] {
+/** Hourly readings ending in (H − days, H − untilDays − 1 h], without the gap. */
+function hourlyHistory(days: number, untilDays = 0): { at: string; kwh: number }[] {
   const readings: { at: string; kwh: number }[] = [];
-  for (let at = H - days * DAY + HOUR; at <= H - HOUR; at += HOUR) {
+  for (let at = H - days * DAY + HOUR; at <= H - untilDays * DAY - HOUR; at += HOUR) {
     if (!inGap(at)) readings.push({ at: new Date(at).toISOString(), kwh: whAt(at) / 1000 });
   }
   return readings;
@@ -55,20 +55,43 @@ function estimatorInstance(): { db: DataSource; estimator: GapEstimator } {
   return { db, estimator: new GapEstimator(db, 'energy-command', options, logger, new ServiceMetrics('t')) };
 }
 
+const instances = [estimatorInstance(), estimatorInstance()];
+
+/** Runs passes until the meter's cursor is past the gap (the service's estimator may be first). */
+async function examinedPastTheGap(meterId: string): Promise<void> {
+  await Promise.all(instances.map(({ estimator }) => estimator.estimateMeter(meterId, new Date())));
+  await eventually(
+    async () => {
+      const [row] = await queryOnce<{ checked: Date | null }>(
+        energyCommandDb,
+        'SELECT vee_checked_through AS checked FROM meters WHERE id = $1',
+        [meterId],
+      );
+      return row?.checked && row.checked.getTime() >= H - 3 * DAY ? true : undefined;
+    },
+    20_000,
+    'the meter examined past its gap',
+  );
+}
+
 const estimates = async (meterId: string) =>
   [...(await storedReadings(meterId))].filter(([, value]) => value.estimated);
 
 describe('gap estimator (energy-command, real Postgres and relay)', () => {
-  const instances = [estimatorInstance(), estimatorInstance()];
   let token: string;
   let meterId: string;
   let thinMeterId: string;
+  let backfilledMeterId: string;
   const gapHours = Array.from({ length: 24 }, (_, i) => H - 4 * DAY + (i + 1) * HOUR);
 
   before(async () => {
     await Promise.all(instances.map(({ db }) => db.initialize()));
     token = await newCustomer();
-    [meterId, thinMeterId] = await Promise.all([registerMeter(token, 60), registerMeter(token, 60)]);
+    [meterId, thinMeterId, backfilledMeterId] = await Promise.all([
+      registerMeter(token, 60),
+      registerMeter(token, 60),
+      registerMeter(token, 60),
+    ]);
     assert.equal(
       dataOf(await recordReadings(token, meterId, hourlyHistory(18))).recordReadings.accepted,
       407,
@@ -144,23 +167,32 @@ describe('gap estimator (energy-command, real Postgres and relay)', () => {
   });
 
   it('leaves a gap MISSING on a meter with only one week of same-hour history', async () => {
-    await Promise.all(instances.map(({ estimator }) => estimator.estimateMeter(thinMeterId, new Date())));
-    await eventually(
-      async () => {
-        const [row] = await queryOnce<{ checked: Date | null }>(
-          energyCommandDb,
-          'SELECT vee_checked_through AS checked FROM meters WHERE id = $1',
-          [thinMeterId],
-        );
-        return row?.checked && row.checked.getTime() >= H - 3 * DAY ? true : undefined;
-      },
-      20_000,
-      'the thin meter examined past its gap',
-    );
+    await examinedPastTheGap(thinMeterId);
     assert.deepEqual(await estimates(thinMeterId), []);
     assert.deepEqual(
       (await outboxEvents(thinMeterId)).map((e) => e.type),
       [EnergyEventTypes.MeterRegistered, EnergyEventTypes.ReadingsRecorded],
+    );
+  });
+
+  it('estimates a gap left MISSING once an older week of history is backfilled', async () => {
+    dataOf(await recordReadings(token, backfilledMeterId, hourlyHistory(12)));
+    await examinedPastTheGap(backfilledMeterId);
+    assert.deepEqual(await estimates(backfilledMeterId), []);
+    // The backfill lands behind the estimator's cursor and moves it back.
+    dataOf(await recordReadings(token, backfilledMeterId, hourlyHistory(18, 11)));
+    await Promise.all(
+      instances.map(({ estimator }) => estimator.estimateMeter(backfilledMeterId, new Date())),
+    );
+    const found = await eventually(
+      async () =>
+        (await estimates(backfilledMeterId)).length >= 24 ? estimates(backfilledMeterId) : undefined,
+      20_000,
+      'the backfilled meter gap estimated',
+    );
+    assert.deepEqual(
+      found.map(([at]) => at).sort((a, b) => a - b),
+      gapHours,
     );
   });
 

@@ -70,7 +70,14 @@ export class GapEstimator {
     const { policy, metersPerPass } = this.options;
     const meterIds = await estimationStore.metersDue(this.db, now, policy, metersPerPass);
     let total = 0;
-    for (const meterId of meterIds) total += await this.estimateMeter(meterId, now);
+    for (const meterId of meterIds) {
+      // One meter that fails (a lock timeout, a bug) must not hold up the others: it stays due.
+      try {
+        total += await this.estimateMeter(meterId, now);
+      } catch (error) {
+        this.logger.event('warn', 'gap estimation of a meter failed', { meterId, error: String(error) });
+      }
+    }
     return total;
   }
 
