@@ -221,7 +221,7 @@ describe('gap estimator (energy-command, real Postgres and relay)', () => {
 
     // The correction moved the estimator back to it: a pass re-examines the day and finds the
     // other 23 hours estimated already, and the corrected one measured.
-    await Promise.all(instances.map(({ estimator }) => estimator.estimateMeter(meterId, new Date())));
+    await examinedPastTheGap(meterId);
     assert.equal((await estimates(meterId)).length, 23);
     assert.equal((await outboxEvents(meterId)).length, 4);
   });
