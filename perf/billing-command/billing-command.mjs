@@ -1,6 +1,6 @@
-// Suite billing-command: a month's invoices for N accounts (full 10,000, quick 1,000) issued
-// through the gateway, K in flight, checked against the harness's own pricing and followed to
-// billing-query; then every invoice paid through the gateway (autocannon, one payInvoice per
+// Suite billing-command: a month's invoices for N accounts (full 10,000, quick 1,000): a fifth
+// issued one by one through the gateway, K in flight, checked against the harness's own pricing
+// and followed to billing-query, the rest by the scheduler's monthly run (BillingRun); then every invoice paid through the gateway (autocannon, one payInvoice per
 // invoice) and followed until billing-command has settled it from the payment sandbox's signed
 // webhook. Meters and their hourly usage are seeded by SQL into billing-command's ledger
 // (see the notes); accounts, invoices and payments go through the real mutations.
@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gql, userHeaders } from '../lib/graphql.mjs';
 import { formatNumber, latencyStats, progress } from '../lib/runner.mjs';
+import { followRun } from './billing-run.mjs';
 import {
   billingCommandClient,
   createTariff,
@@ -33,6 +34,11 @@ import {
 
 /** Invoices in flight: each point of the curve gets the same share of the accounts, in turns. */
 const ISSUE_CURVE = [8, 16];
+/**
+ * The share of the accounts invoiced one by one (issueInvoice through the gateway); the rest are
+ * invoiced by the scheduler's monthly run (BillingRun), as production bills a month.
+ */
+const ONE_BY_ONE_SHARE = 0.2;
 /** openBillingAccount calls in flight during setup. */
 const OPEN_CONCURRENCY = 16;
 /** The seed's figures the report compares with (the performance issue). */
@@ -138,23 +144,26 @@ export default {
       );
 
     // ---- scenario: issue invoices, K in flight, in turns ----------------------------------------
+    const cut = Math.round(accounts.length * ONE_BY_ONE_SHARE);
+    const oneByOne = accounts.slice(0, cut);
+    const byRun = accounts.slice(cut);
     const slices = ISSUE_CURVE.length * rounds;
-    const sliceSize = Math.ceil(accounts.length / slices);
+    const sliceSize = Math.ceil(oneByOne.length / slices);
     const perK = new Map(
       ISSUE_CURVE.map((k) => [k, { latencies: [], errors: [], seconds: 0, count: 0, cpu: [] }]),
     );
-    const invoices = new Array(accounts.length);
+    const invoices = new Array(oneByOne.length);
     const periodVars = { s: period.start.toISOString(), e: period.end.toISOString() };
     let lastIssued = null;
     let offset = 0;
     progress(
-      `billing-command.issue-invoices: ${accounts.length.toLocaleString('en-US')} invoices, ${ISSUE_CURVE.join(' and ')} in flight, ` +
+      `billing-command.issue-invoices: ${oneByOne.length.toLocaleString('en-US')} invoices, ${ISSUE_CURVE.join(' and ')} in flight, ` +
         `${rounds} turns each of ${sliceSize.toLocaleString('en-US')}`,
     );
     for (let round = 0; round < rounds; round += 1) {
       for (const k of ISSUE_CURVE) {
         const base = offset;
-        const items = accounts.slice(base, base + sliceSize);
+        const items = oneByOne.slice(base, base + sliceSize);
         offset += sliceSize;
         if (items.length === 0) continue;
         const { value, cpu } = await withCpu(() =>
@@ -173,7 +182,7 @@ export default {
             },
             {
               label: `billing-command.issue-invoices (${k} in flight, turn ${round + 1}/${rounds})`,
-              totalForProgress: accounts.length,
+              totalForProgress: oneByOne.length,
               doneBefore: base,
             },
           ),
@@ -210,19 +219,19 @@ export default {
     const sampleIndexes = [
       ...new Set([
         0,
-        accounts.length - 1,
-        Math.floor(accounts.length / 3),
-        Math.floor((2 * accounts.length) / 3),
+        oneByOne.length - 1,
+        Math.floor(oneByOne.length / 3),
+        Math.floor((2 * oneByOne.length) / 3),
         17,
       ]),
-    ].filter((i) => i >= 0 && i < accounts.length && invoices[i]);
+    ].filter((i) => i >= 0 && i < oneByOne.length && invoices[i]);
     const checks = sampleIndexes.map((i) => {
-      const expected = expectedInvoice({ index: accounts[i].index, usageFrom: period.start, period, tariff });
+      const expected = expectedInvoice({ index: oneByOne[i].index, usageFrom: period.start, period, tariff });
       const invoice = invoices[i];
       const usageLines = invoice.lines.filter((line) => line.quantityKwh !== null);
       return {
         invoice: invoice.number,
-        meter: accounts[i].serial,
+        meter: oneByOne[i].serial,
         expectedMinor: expected.totalMinor,
         actualMinor: invoice.total.amountMinor,
         expectedLines: [...expected.lines.map((l) => l.amountMinor), expected.standingMinor],
@@ -263,10 +272,11 @@ export default {
     const issueRow = {
       scenario: 'billing-command.issue-invoices',
       description:
-        `\`issueInvoice(accountId, periodStart, periodEnd)\` through the gateway as the ADMIN, one per account for ` +
+        `\`issueInvoice(accountId, periodStart, periodEnd)\` through the gateway as the ADMIN, one per account ` +
+        `(${Math.round(ONE_BY_ONE_SHARE * 100)} % of the accounts; the monthly run bills the rest) for ` +
         `the last whole UTC month (${hours} hourly usage rows per meter, Europe/London, two rate bands), ` +
         `${ISSUE_CURVE.join(' and ')} in flight, measured in ${rounds} turns each: account lock, the month's unbilled ` +
-        'usage read FOR UPDATE and priced, invoice row, ledger update (invoiced_wh) and outbox event in one ' +
+        'usage read and priced, invoice row, late usage folded into the ledger and the outbox event in one ' +
         'transaction. The row is the better concurrency; the curve is in its own section.',
       kind: 'loop',
       connections: best.inFlight,
@@ -294,13 +304,19 @@ export default {
       `); ${formatNumber(issuedCount)} in ${formatNumber(issueSeconds)} s; totals ${checks.length - mismatches.length}/${checks.length} match; ` +
       `billing-query shows the last ${projectionMs === null ? 'n/a' : formatNumber(projectionMs)} ms later`;
 
+    // ---- scenario: the monthly run invoices the other accounts ---------------------------------
+    const { runRow, runInvoices } = await monthlyRun(client, byRun, period);
+
     // ---- scenario: pay every invoice ----------------------------------------------------------
     const issued = invoices.filter(Boolean);
-    const payable = issued.map((inv) => ({
-      id: inv.id,
-      totalMinor: inv.total.amountMinor,
-      currency: inv.total.currency,
-    }));
+    const payable = [
+      ...issued.map((inv) => ({
+        id: inv.id,
+        totalMinor: inv.total.amountMinor,
+        currency: inv.total.currency,
+      })),
+      ...runInvoices,
+    ];
     const testAmounts = payable.filter((inv) => isTestAmount(inv.totalMinor));
     const toPay = payable.filter((inv) => !isTestAmount(inv.totalMinor) && inv.totalMinor > 0);
     const warmCount = Math.max(20, Math.min(200, Math.round(toPay.length * 0.05)));
@@ -520,7 +536,7 @@ export default {
         payments: { warmUp: warm.length, measured: measured.length, notPaidTestAmounts: testAmounts.length },
         usageRowsDeleted: usageDeleted,
       },
-      results: [openRow, issueRow, pay, settleRow],
+      results: [openRow, issueRow, runRow, pay, settleRow],
       sections: [
         { title: 'Issuing by concurrency', lines: curveTable },
         { title: "Invoice totals against the harness's pricing", lines: checkTable },
@@ -530,3 +546,48 @@ export default {
     };
   },
 };
+
+/**
+ * Makes `accounts` due for `period` (opened before it) and follows the scheduler's next pass over
+ * them on billing-command's /metrics, as the billing-run suite does; returns the scenario row and
+ * the invoices it issued, for the payment scenario.
+ */
+async function monthlyRun(client, accounts, period) {
+  const accountIds = accounts.map((a) => a.accountId);
+  await client.query('UPDATE billing_accounts SET opened_at = $2 WHERE id = ANY($1::uuid[])', [
+    accountIds,
+    new Date(period.start.getTime() - 86_400_000),
+  ]);
+  progress(
+    `billing-command.monthly-run: ${formatNumber(accounts.length)} accounts due; waiting for the scheduler`,
+  );
+  const { value: run, cpu } = await withCpu(() => followRun(accounts.length));
+  const { rows } = await client.query(
+    `SELECT id, total_minor::text, currency FROM invoices WHERE account_id = ANY($1::uuid[]) AND period_end = $2`,
+    [accountIds, period.end],
+  );
+  const perSec = rows.length / run.seconds;
+  const runRow = {
+    scenario: 'billing-command.monthly-run',
+    description:
+      `The scheduler's monthly run (BillingRun: BILLING_RUN_BATCH_SIZE accounts per transaction, ` +
+      `BILLING_RUN_CONCURRENCY batches at once) invoicing the other ${formatNumber(accounts.length)} accounts for the ` +
+      'same month. Timed from billing-command /metrics showing the run start to it showing the run end.',
+    kind: 'loop',
+    connections: 1,
+    durationSec: Math.round(run.seconds * 100) / 100,
+    requests: rows.length,
+    rps: Math.round(perSec * 10) / 10,
+    latencyMs: { p50: null, p95: null, p99: null },
+    errors: { total: run.end.failedBatches - run.before.failedBatches, samples: [] },
+    metrics: { invoices: rows.length, due: run.start.due },
+    cpu: cpu.usage,
+  };
+  runRow.summary = `${formatNumber(runRow.rps)} invoices/s: ${formatNumber(rows.length)} in ${formatNumber(runRow.durationSec)} s`;
+  const runInvoices = rows.map((r) => ({
+    id: r.id,
+    totalMinor: Number(r.total_minor),
+    currency: r.currency,
+  }));
+  return { runRow, runInvoices };
+}

@@ -35,7 +35,7 @@ const metricsUrl = () => {
   return url;
 };
 
-async function runMetrics() {
+export async function runMetrics() {
   const text = await (await fetch(metricsUrl(), { signal: AbortSignal.timeout(5000) })).text();
   const value = (name) => {
     const line = text.split('\n').find((l) => l.startsWith(`${name}{`));
@@ -51,7 +51,7 @@ async function runMetrics() {
 }
 
 /** Polls /metrics until a run with at least `due` accounts starts, then until it ends; logs progress. */
-async function followRun(due) {
+export async function followRun(due) {
   const startDeadline = Date.now() + RUN_START_TIMEOUT_MS;
   let started;
   let before;

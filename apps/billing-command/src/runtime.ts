@@ -1,6 +1,7 @@
 import { Topics } from '@voltstream/contracts';
 import {
   Authenticator,
+  EventOutbox,
   JsonLogger,
   ProjectionConsumers,
   ProjectionDeadLetters1767300000000,
@@ -25,7 +26,6 @@ import { HttpPaymentProvider } from './pay-invoice/payment-provider';
 import { PaymentReconciler } from './pay-invoice/payment-reconciler';
 import { VoidInvoiceHandler } from './void-invoice/void-invoice.handler';
 import { SettlePaymentHandler } from './payment-webhook/settle-payment.handler';
-import { BillingOutbox } from './shared/billing-outbox';
 import { UsageLedgerProjection } from './usage/usage-ledger.projection';
 
 /**
@@ -72,7 +72,7 @@ export class BillingCommandRuntime implements Stoppable {
       readiness: this.readiness,
     });
     this.db = this.writeSide.db;
-    const outbox = new BillingOutbox(name);
+    const outbox = new EventOutbox(name, Topics.billing);
     const provider = new HttpPaymentProvider(config.payments.providerUrl, config.payments.webhookUrl);
     this.createTariff = new CreateTariffHandler(this.db, outbox);
     this.openBillingAccount = new OpenBillingAccountHandler(this.db, outbox);

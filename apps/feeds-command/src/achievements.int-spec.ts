@@ -9,13 +9,12 @@ import {
   INVOICE_AGGREGATE,
   Topics,
 } from '@voltstream/contracts';
-import { ConsumedEvent, newEnvelope } from '@voltstream/platform';
+import { ConsumedEvent, EventOutbox, newEnvelope } from '@voltstream/platform';
 import { dataOf, eventually, queryOnce, testSettings } from '@voltstream/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { AchievementAwarder } from './achievements/achievement-awarder';
 import { BillingFactsProjection } from './achievements/billing-facts.projection';
-import { FeedsOutbox } from './shared/feeds-outbox';
 import { completeLesson, enroll, feedsDb, newUser, outboxEvents, publishCourse } from './testing/feeds-api';
 import { scratchFeedsCommandSchema } from './testing/scratch-schema';
 
@@ -93,7 +92,7 @@ describe('achievements from billing.events (projection on a scratch database)', 
   let db: DataSource;
   let drop: (() => Promise<void>) | undefined;
   const projection = new BillingFactsProjection(
-    new AchievementAwarder(new FeedsOutbox('feeds-command-test')),
+    new AchievementAwarder(new EventOutbox('feeds-command-test', Topics.feeds)),
   );
   const owner = randomUUID();
   const accountId = randomUUID();

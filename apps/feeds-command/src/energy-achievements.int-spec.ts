@@ -8,11 +8,10 @@ import {
   FeedsEventTypes,
   Topics,
 } from '@voltstream/contracts';
-import { ConsumedEvent, newEnvelope } from '@voltstream/platform';
+import { ConsumedEvent, EventOutbox, newEnvelope } from '@voltstream/platform';
 import { DataSource } from 'typeorm';
 import { AchievementAwarder } from './achievements/achievement-awarder';
 import { EnergyFactsProjection } from './achievements/energy-facts.projection';
-import { FeedsOutbox } from './shared/feeds-outbox';
 import { scratchFeedsCommandSchema } from './testing/scratch-schema';
 
 /** A meter's events in order, as energy-command publishes them (one stream per meter). */
@@ -50,7 +49,9 @@ function meterStream(ownerId: string, timezone: string) {
 describe('LOWER_CONSUMPTION_MONTH from energy.events (projection on a scratch database)', () => {
   let db: DataSource;
   let drop: (() => Promise<void>) | undefined;
-  const projection = new EnergyFactsProjection(new AchievementAwarder(new FeedsOutbox('feeds-command-test')));
+  const projection = new EnergyFactsProjection(
+    new AchievementAwarder(new EventOutbox('feeds-command-test', Topics.feeds)),
+  );
   const consumed = (envelopes: EventEnvelope[]): ConsumedEvent[] =>
     envelopes.map((envelope, i) => ({ envelope, topic: Topics.energy, partition: 0, offset: String(i) }));
   const apply = (envelopes: EventEnvelope[]) =>

@@ -1,6 +1,7 @@
 import { Topics } from '@voltstream/contracts';
 import {
   Authenticator,
+  EventOutbox,
   JsonLogger,
   ProjectionConsumers,
   ProjectionDeadLetters1767300000000,
@@ -22,7 +23,6 @@ import { FeedsCommandSchema1735000000000 } from './migrations/1735000000000-feed
 import { EnergyFacts1767400000000 } from './migrations/1767400000000-energy-facts';
 import { PostUpdateHandler } from './post-update/post-update.handler';
 import { PublishCourseHandler } from './publish-course/publish-course.handler';
-import { FeedsOutbox } from './shared/feeds-outbox';
 import { UsersProjection } from './users/users.projection';
 
 /**
@@ -66,7 +66,7 @@ export class FeedsCommandRuntime implements Stoppable {
       readiness: this.readiness,
     });
     this.db = this.writeSide.db;
-    const outbox = new FeedsOutbox(name);
+    const outbox = new EventOutbox(name, Topics.feeds);
     this.publishCourse = new PublishCourseHandler(this.db, outbox);
     this.enroll = new EnrollHandler(this.db, outbox);
     this.completeLesson = new CompleteLessonHandler(this.db, outbox);

@@ -2,6 +2,7 @@ import { Topics } from '@voltstream/contracts';
 import {
   AccessTokenVerifier,
   Authenticator,
+  EventOutbox,
   JsonLogger,
   Readiness,
   ServiceMetrics,
@@ -64,7 +65,7 @@ export class IdentityRuntime implements Stoppable {
       },
     });
     this.auth = new Authenticator(this.verifier);
-    this.register = new RegisterHandler(this.db, tokens, name);
+    this.register = new RegisterHandler(this.db, tokens, new EventOutbox(name, Topics.identity));
     this.login = new LoginHandler(this.db, tokens, new LoginThrottle(config.loginLimits));
     this.refresh = new RefreshTokenHandler(this.db, tokens);
     this.logout = new LogoutHandler(this.db);

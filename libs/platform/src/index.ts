@@ -7,6 +7,7 @@ export * from './database/prepared';
 export * from './database/read-router';
 export * from './outbox/outbox-schema';
 export * from './outbox/outbox-writer';
+export * from './outbox/event-outbox';
 export * from './outbox/new-envelope';
 export * from './outbox/write-side';
 export * from './outbox/outbox-relay';

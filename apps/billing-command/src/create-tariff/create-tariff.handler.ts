@@ -5,10 +5,9 @@ import {
   TariffCreatedV1,
 } from '@voltstream/contracts';
 import { decideCreateTariff, TariffInput } from '@voltstream/billing';
-import { Caller, requireAdmin } from '@voltstream/platform';
+import { Caller, EventOutbox, requireAdmin } from '@voltstream/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { BillingOutbox } from '../shared/billing-outbox';
 
 export interface CreatedTariff {
   tariff: TariffCreatedV1;
@@ -18,7 +17,7 @@ export interface CreatedTariff {
 export class CreateTariffHandler {
   constructor(
     private readonly db: DataSource,
-    private readonly outbox: BillingOutbox,
+    private readonly outbox: EventOutbox,
   ) {}
 
   async execute(caller: Caller, input: TariffInput): Promise<CreatedTariff> {
@@ -45,9 +44,11 @@ export class CreateTariffHandler {
       );
       await this.outbox.emit(
         tx,
-        { type: TARIFF_AGGREGATE, id: tariff.tariffId, version: 1 },
-        [{ type: BillingEventTypes.TariffCreated, schemaVersion: 1, payload: tariff }],
-        caller.userId,
+        {
+          aggregate: { type: TARIFF_AGGREGATE, id: tariff.tariffId, version: 1 },
+          events: [{ type: BillingEventTypes.TariffCreated, schemaVersion: 1, payload: tariff }],
+        },
+        { actorId: caller.userId },
       );
     });
     return {

@@ -1,6 +1,5 @@
-import { JsonLogger, Queryable } from '@voltstream/platform';
+import { EventOutbox, JsonLogger, Queryable } from '@voltstream/platform';
 import { DataSource } from 'typeorm';
-import { BillingOutbox } from '../shared/billing-outbox';
 import { billingStore } from '../shared/billing-store';
 import { BillingRunMetrics } from './billing-run-metrics';
 import { DueAccount, invoiceStore } from './invoice-store';
@@ -20,7 +19,7 @@ import { DecidedInvoice, decideInvoice, recordInvoices } from './issuing';
 export class BillingRun {
   constructor(
     private readonly db: DataSource,
-    private readonly outbox: BillingOutbox,
+    private readonly outbox: EventOutbox,
     private readonly metrics: BillingRunMetrics,
     private readonly logger: JsonLogger,
     private readonly options: { batchSize: number; concurrency: number; paymentTermDays: number },

@@ -8,10 +8,9 @@ import {
   UUID_PATTERN,
 } from '@voltstream/contracts';
 import { BillingPeriod, validatePeriod } from '@voltstream/billing';
-import { Caller, Queryable, requireAdmin } from '@voltstream/platform';
+import { Caller, EventOutbox, Queryable, requireAdmin } from '@voltstream/platform';
 import { DataSource } from 'typeorm';
 import { isConstraintViolation } from '../shared/access';
-import { BillingOutbox } from '../shared/billing-outbox';
 import { billingStore } from '../shared/billing-store';
 import { invoiceStore } from './invoice-store';
 import { DecidedInvoice, decideInvoice, recordInvoices } from './issuing';
@@ -27,7 +26,7 @@ export interface IssuedInvoice {
 export class IssueInvoiceHandler {
   constructor(
     private readonly db: DataSource,
-    private readonly outbox: BillingOutbox,
+    private readonly outbox: EventOutbox,
     private readonly paymentTermDays: number,
   ) {}
 

@@ -14,9 +14,8 @@ import {
   invoiceFromIssued,
   tariffFromCreated,
 } from '@voltstream/billing';
-import { Queryable } from '@voltstream/platform';
+import { EventOutbox, Queryable } from '@voltstream/platform';
 import { randomUUID } from 'node:crypto';
-import { BillingOutbox } from '../shared/billing-outbox';
 import { AccountMeterRow, AccountRow } from '../shared/billing-store';
 import { invoiceStore, splitUnbilled, UnbilledHour } from './invoice-store';
 
@@ -86,7 +85,7 @@ export function decideInvoice(
  */
 export async function recordInvoices(
   tx: Queryable,
-  outbox: BillingOutbox,
+  outbox: EventOutbox,
   decided: readonly DecidedInvoice[],
   actorId: string | null,
 ): Promise<void> {
@@ -101,12 +100,12 @@ export async function recordInvoices(
   );
   for (const { credit } of decided)
     if (credit) await invoiceStore.useCredit(tx, credit.invoice, credit.event.amountMinor);
-  await outbox.emitEach(
+  await outbox.emit(
     tx,
     decided.map(({ invoice, events }) => ({
       aggregate: { type: INVOICE_AGGREGATE, id: invoice.invoiceId, version: events.length },
       events,
     })),
-    actorId,
+    { actorId },
   );
 }

@@ -10,12 +10,11 @@ import {
   UUID_PATTERN,
 } from '@voltstream/contracts';
 import { decideOpenBillingAccount } from '@voltstream/billing';
-import { Caller } from '@voltstream/platform';
+import { Caller, EventOutbox } from '@voltstream/platform';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { isConstraintViolation } from '../shared/access';
-import { BillingOutbox } from '../shared/billing-outbox';
 import { billingStore } from '../shared/billing-store';
 
 export interface OpenBillingAccountInput {
@@ -39,7 +38,7 @@ const HOUR_MS = 3_600_000;
 export class OpenBillingAccountHandler {
   constructor(
     private readonly db: DataSource,
-    private readonly outbox: BillingOutbox,
+    private readonly outbox: EventOutbox,
     private readonly meterWaitMs = 5_000,
   ) {}
 
@@ -73,10 +72,11 @@ export class OpenBillingAccountHandler {
         );
         await this.outbox.emit(
           tx,
-          { type: BILLING_ACCOUNT_AGGREGATE, id: account.accountId, version: 1 },
-          [{ type: BillingEventTypes.BillingAccountOpened, schemaVersion: 1, payload: account }],
-          caller.userId,
-          now,
+          {
+            aggregate: { type: BILLING_ACCOUNT_AGGREGATE, id: account.accountId, version: 1 },
+            events: [{ type: BillingEventTypes.BillingAccountOpened, schemaVersion: 1, payload: account }],
+          },
+          { actorId: caller.userId, occurredAt: now },
         );
       });
     } catch (error) {

@@ -1,10 +1,9 @@
 import { DomainError, ErrorCodes, INVOICE_AGGREGATE, notFound, UUID_PATTERN } from '@voltstream/contracts';
 import { decidePayment, Money } from '@voltstream/billing';
-import { Caller, JsonLogger, Queryable } from '@voltstream/platform';
+import { Caller, EventOutbox, JsonLogger, Queryable } from '@voltstream/platform';
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { isConstraintViolation } from '../shared/access';
-import { BillingOutbox } from '../shared/billing-outbox';
 import { lockInvoice, saveInvoiceState } from './invoice-lock';
 import { PaymentProvider } from './payment-provider';
 import { PaymentRow, paymentView } from './payment-view';
@@ -21,7 +20,7 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 export class PayInvoiceHandler {
   constructor(
     private readonly db: DataSource,
-    private readonly outbox: BillingOutbox,
+    private readonly outbox: EventOutbox,
     private readonly provider: PaymentProvider,
     private readonly logger: JsonLogger,
   ) {}
@@ -88,10 +87,8 @@ export class PayInvoiceHandler {
     await saveInvoiceState(tx, decision.invoice, version);
     await this.outbox.emit(
       tx,
-      { type: INVOICE_AGGREGATE, id: invoiceId, version },
-      decision.events,
-      caller.userId,
-      now,
+      { aggregate: { type: INVOICE_AGGREGATE, id: invoiceId, version }, events: decision.events },
+      { actorId: caller.userId, occurredAt: now },
     );
     return { row, version, created: true, invoiceNumber: invoice.number };
   }

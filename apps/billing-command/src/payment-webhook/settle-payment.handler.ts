@@ -1,10 +1,9 @@
 import { INVOICE_AGGREGATE } from '@voltstream/contracts';
 import { PaymentOutcome, settlePayment } from '@voltstream/billing';
-import { JsonLogger } from '@voltstream/platform';
+import { EventOutbox, JsonLogger } from '@voltstream/platform';
 import { DataSource } from 'typeorm';
 import { lockInvoice, saveInvoiceState } from '../pay-invoice/invoice-lock';
 import { PaymentRow } from '../pay-invoice/payment-view';
-import { BillingOutbox } from '../shared/billing-outbox';
 
 export interface Settlement {
   paymentId: string;
@@ -25,7 +24,7 @@ export type SettleResult = 'settled' | 'already-settled' | 'duplicate-event' | '
 export class SettlePaymentHandler {
   constructor(
     private readonly db: DataSource,
-    private readonly outbox: BillingOutbox,
+    private readonly outbox: EventOutbox,
     private readonly logger: JsonLogger,
   ) {}
 
@@ -79,9 +78,11 @@ export class SettlePaymentHandler {
       await saveInvoiceState(tx, decision.invoice, version);
       await this.outbox.emit(
         tx,
-        { type: INVOICE_AGGREGATE, id: invoice.state.invoiceId, version },
-        decision.events,
-        null,
+        {
+          aggregate: { type: INVOICE_AGGREGATE, id: invoice.state.invoiceId, version },
+          events: decision.events,
+        },
+        { actorId: null },
       );
       return 'settled';
     });

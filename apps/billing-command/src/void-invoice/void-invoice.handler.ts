@@ -7,11 +7,10 @@ import {
   UUID_PATTERN,
 } from '@voltstream/contracts';
 import { assertVoidable, creditNoteYear, decideVoidInvoice, voidReason } from '@voltstream/billing';
-import { Caller, Queryable, requireAdmin } from '@voltstream/platform';
+import { Caller, EventOutbox, Queryable, requireAdmin } from '@voltstream/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { lockInvoice, saveInvoiceState } from '../pay-invoice/invoice-lock';
-import { BillingOutbox } from '../shared/billing-outbox';
 import { IssuedInvoiceFacts } from '../shared/graphql-views';
 import { creditNoteStore } from './credit-note-store';
 
@@ -29,7 +28,7 @@ export interface VoidedInvoice {
 export class VoidInvoiceHandler {
   constructor(
     private readonly db: DataSource,
-    private readonly outbox: BillingOutbox,
+    private readonly outbox: EventOutbox,
   ) {}
 
   async execute(caller: Caller, invoiceId: string, reason: string): Promise<VoidedInvoice> {
@@ -78,10 +77,11 @@ export class VoidInvoiceHandler {
     await creditNoteStore.insert(tx, decision.event, { year, sequence }, actorId);
     await this.outbox.emit(
       tx,
-      { type: INVOICE_AGGREGATE, id: invoiceId, version },
-      [{ type: BillingEventTypes.InvoiceVoided, schemaVersion: 1, payload: decision.event }],
-      actorId,
-      now,
+      {
+        aggregate: { type: INVOICE_AGGREGATE, id: invoiceId, version },
+        events: [{ type: BillingEventTypes.InvoiceVoided, schemaVersion: 1, payload: decision.event }],
+      },
+      { actorId: actorId, occurredAt: now },
     );
     return { voided: decision.event, invoice: issued, version };
   }

@@ -1,7 +1,7 @@
 import { USER_ACTIVITY_AGGREGATE } from '@voltstream/contracts';
 import { completedMonths, decideAchievements, UserFacts } from '@voltstream/feeds';
-import { Queryable } from '@voltstream/platform';
-import { advanceStream, FeedsOutbox, lockStream } from '../shared/feeds-outbox';
+import { EventOutbox, Queryable } from '@voltstream/platform';
+import { advanceStream, feedsDecision, lockStream } from '../shared/feeds-outbox';
 
 export type FactKind = 'LESSON_COMPLETED' | 'COURSE_COMPLETED' | 'INVOICE_PAID';
 
@@ -21,7 +21,7 @@ export interface Fact {
  * take their completed months of consumption from the energy tables (EnergyFactsProjection).
  */
 export class AchievementAwarder {
-  constructor(private readonly outbox: FeedsOutbox) {}
+  constructor(private readonly outbox: EventOutbox) {}
 
   async record(tx: Queryable, recorded: readonly Fact[]): Promise<void> {
     // One row per key and statement: Postgres refuses to update a row twice in one upsert.
@@ -81,7 +81,10 @@ export class AchievementAwarder {
       if (events.length === 0) continue;
       const last = version + events.length;
       await advanceStream(tx, USER_ACTIVITY_AGGREGATE, userId, last);
-      await this.outbox.emit(tx, last, events, { actorId: null, causationId: causes.get(userId) });
+      await this.outbox.emit(tx, feedsDecision(last, events), {
+        actorId: null,
+        causationId: causes.get(userId),
+      });
       awarded += events.length;
     }
     return awarded;

@@ -1,8 +1,8 @@
 import { FeedsEventTypes, notFound, UUID_PATTERN } from '@voltstream/contracts';
 import { decideCompleteLesson, EnrollmentEvent, evolveEnrollment } from '@voltstream/feeds';
-import { Caller, Queryable } from '@voltstream/platform';
+import { Caller, EventOutbox, Queryable } from '@voltstream/platform';
 import { DataSource } from 'typeorm';
-import { FeedsOutbox } from '../shared/feeds-outbox';
+import { feedsDecision } from '../shared/feeds-outbox';
 import { feedsStore } from '../shared/feeds-store';
 import { EnrollmentView, enrollmentView } from '../shared/graphql-views';
 
@@ -13,7 +13,7 @@ import { EnrollmentView, enrollmentView } from '../shared/graphql-views';
 export class CompleteLessonHandler {
   constructor(
     private readonly db: DataSource,
-    private readonly outbox: FeedsOutbox,
+    private readonly outbox: EventOutbox,
   ) {}
 
   async execute(caller: Caller, courseId: string, lessonId: string): Promise<EnrollmentView> {
@@ -32,7 +32,7 @@ export class CompleteLessonHandler {
         courseId,
         version,
       ]);
-      await this.outbox.emit(tx, version, events, { actorId: caller.userId, occurredAt: now });
+      await this.outbox.emit(tx, feedsDecision(version, events), { actorId: caller.userId, occurredAt: now });
       return enrollmentView(course, events.reduce(evolveEnrollment, current.state), version);
     });
   }

@@ -1,8 +1,8 @@
 import { FeedsEventTypes, notFound, UUID_PATTERN } from '@voltstream/contracts';
 import { decideEnroll, evolveEnrollment } from '@voltstream/feeds';
-import { Caller } from '@voltstream/platform';
+import { Caller, EventOutbox } from '@voltstream/platform';
 import { DataSource } from 'typeorm';
-import { FeedsOutbox } from '../shared/feeds-outbox';
+import { feedsDecision } from '../shared/feeds-outbox';
 import { feedsStore } from '../shared/feeds-store';
 import { EnrollmentView, enrollmentView } from '../shared/graphql-views';
 
@@ -13,7 +13,7 @@ import { EnrollmentView, enrollmentView } from '../shared/graphql-views';
 export class EnrollHandler {
   constructor(
     private readonly db: DataSource,
-    private readonly outbox: FeedsOutbox,
+    private readonly outbox: EventOutbox,
   ) {}
 
   async execute(caller: Caller, courseId: string): Promise<EnrollmentView> {
@@ -45,7 +45,7 @@ export class EnrollHandler {
          ) SELECT enrollment_count FROM counted`,
         [courseId],
       );
-      await this.outbox.emit(tx, 1, events, { actorId: caller.userId, occurredAt: now });
+      await this.outbox.emit(tx, feedsDecision(1, events), { actorId: caller.userId, occurredAt: now });
       return enrollmentView(
         { ...course, enrollmentCount: counted[0].enrollment_count },
         evolveEnrollment(current.state, enrolled),

@@ -6,10 +6,10 @@ import {
   UUID_PATTERN,
 } from '@voltstream/contracts';
 import { decideFollowing, FollowCommand, FollowEvent } from '@voltstream/feeds';
-import { Caller, Queryable } from '@voltstream/platform';
+import { Caller, EventOutbox, Queryable } from '@voltstream/platform';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
-import { advanceStream, FeedsOutbox, lockStream } from '../shared/feeds-outbox';
+import { advanceStream, feedsDecision, lockStream } from '../shared/feeds-outbox';
 
 /**
  * Follow and unfollow: the caller's UserFollows stream, locked while one decision runs, so two
@@ -20,7 +20,7 @@ import { advanceStream, FeedsOutbox, lockStream } from '../shared/feeds-outbox';
 export class FollowHandler {
   constructor(
     private readonly db: DataSource,
-    private readonly outbox: FeedsOutbox,
+    private readonly outbox: EventOutbox,
     private readonly followeeWaitMs = 5000,
   ) {}
 
@@ -48,7 +48,10 @@ export class FollowHandler {
       for (const event of events) await save(tx, event);
       const last = current + events.length;
       await advanceStream(tx, USER_FOLLOWS_AGGREGATE, caller.userId, last);
-      await this.outbox.emit(tx, last, events, { actorId: caller.userId, occurredAt: command.now });
+      await this.outbox.emit(tx, feedsDecision(last, events), {
+        actorId: caller.userId,
+        occurredAt: command.now,
+      });
       return last;
     });
     return encodeConsistencyToken({

@@ -1,16 +1,16 @@
 import { encodeConsistencyToken, USER_ACTIVITY_AGGREGATE } from '@voltstream/contracts';
 import { activityFromEvent, decidePostUpdate } from '@voltstream/feeds';
-import { Caller } from '@voltstream/platform';
+import { Caller, EventOutbox } from '@voltstream/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { advanceStream, FeedsOutbox, lockStream } from '../shared/feeds-outbox';
+import { advanceStream, feedsDecision, lockStream } from '../shared/feeds-outbox';
 import { userRef } from '../shared/graphql-views';
 
 /** Posts a plain-text update; the activity it shows as has the id of its event's envelope. */
 export class PostUpdateHandler {
   constructor(
     private readonly db: DataSource,
-    private readonly outbox: FeedsOutbox,
+    private readonly outbox: EventOutbox,
   ) {}
 
   async execute(caller: Caller, text: string) {
@@ -31,7 +31,7 @@ export class PostUpdateHandler {
         post.postedAt,
       ]);
       await advanceStream(tx, USER_ACTIVITY_AGGREGATE, caller.userId, last);
-      const [envelope] = await this.outbox.emit(tx, last, [event], {
+      const [envelope] = await this.outbox.emit(tx, feedsDecision(last, [event]), {
         actorId: caller.userId,
         occurredAt: new Date(post.postedAt),
       });

@@ -1,9 +1,9 @@
 import { COURSE_AGGREGATE, encodeConsistencyToken, Role, Roles } from '@voltstream/contracts';
 import { decidePublishCourse, PublishCourseInput } from '@voltstream/feeds';
-import { Caller } from '@voltstream/platform';
+import { Caller, EventOutbox } from '@voltstream/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { FeedsOutbox } from '../shared/feeds-outbox';
+import { feedsDecision } from '../shared/feeds-outbox';
 import { CourseRecord } from '../shared/feeds-store';
 
 export interface PublishedCourse {
@@ -18,7 +18,7 @@ const rolesOf = (caller: Caller): Role[] =>
 export class PublishCourseHandler {
   constructor(
     private readonly db: DataSource,
-    private readonly outbox: FeedsOutbox,
+    private readonly outbox: EventOutbox,
   ) {}
 
   async execute(caller: Caller, input: PublishCourseInput): Promise<PublishedCourse> {
@@ -49,7 +49,7 @@ export class PublishCourseHandler {
           course.lessons.map((l) => l.durationMinutes),
         ],
       );
-      await this.outbox.emit(tx, 1, [event], { actorId: caller.userId });
+      await this.outbox.emit(tx, feedsDecision(1, [event]), { actorId: caller.userId });
     });
     return {
       course: {

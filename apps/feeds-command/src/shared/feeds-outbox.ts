@@ -1,46 +1,20 @@
-import { EventEnvelope, feedsAggregateOf, FeedsEvent, Topics } from '@voltstream/contracts';
-import { appendToOutbox, newEnvelope, Queryable } from '@voltstream/platform';
+import { feedsAggregateOf, FeedsEvent } from '@voltstream/contracts';
+import { Decision, Queryable } from '@voltstream/platform';
 
-export interface EmitOptions {
-  actorId: string | null;
-  /** The event this decision reacted to, for an automatic one such as an achievement. */
-  causationId?: string;
-  occurredAt?: Date;
-}
-
-/** Writes feeds events into this transaction's outbox; the relay publishes them after commit. */
-export class FeedsOutbox {
-  constructor(private readonly service: string) {}
-
-  /**
-   * Events of one decision, all of one stream (feedsAggregateOf), take consecutive versions
-   * ending at `lastVersion`. Returns the envelopes, whose ids are the activities' ids.
-   */
-  async emit(
-    tx: Queryable,
-    lastVersion: number,
-    events: readonly FeedsEvent[],
-    options: EmitOptions,
-  ): Promise<EventEnvelope[]> {
-    const envelopes = events.map((event, index) => {
+/**
+ * The decision a feeds decider made, for the outbox (EventOutbox): its events, all of one stream
+ * (feedsAggregateOf), taking consecutive versions ending at `lastVersion`.
+ */
+export function feedsDecision(lastVersion: number, events: readonly FeedsEvent[]): Decision {
+  const streams = new Set(
+    events.map((event) => {
       const { aggregateType, aggregateId } = feedsAggregateOf(event);
-      return newEnvelope({
-        type: event.type,
-        schemaVersion: event.schemaVersion,
-        aggregateType,
-        aggregateId,
-        aggregateVersion: lastVersion - (events.length - 1 - index),
-        payload: event.payload,
-        actorId: options.actorId,
-        causationId: options.causationId ?? null,
-        occurredAt: options.occurredAt,
-      });
-    });
-    const streams = new Set(envelopes.map((e) => `${e.aggregateType}|${e.aggregateId}`));
-    if (streams.size > 1) throw new Error(`one decision, one stream: got ${[...streams].join(', ')}`);
-    await appendToOutbox(tx, this.service, Topics.feeds, envelopes);
-    return envelopes;
-  }
+      return `${aggregateType}|${aggregateId}`;
+    }),
+  );
+  if (streams.size !== 1) throw new Error(`one decision, one stream: got ${[...streams].join(', ')}`);
+  const { aggregateType, aggregateId } = feedsAggregateOf(events[0]);
+  return { aggregate: { type: aggregateType, id: aggregateId, version: lastVersion }, events };
 }
 
 /**

@@ -5,11 +5,10 @@ import {
   ErrorCodes,
   IDENTITY_AGGREGATE,
   IdentityEventTypes,
-  Topics,
   UserRegisteredV1,
 } from '@voltstream/contracts';
 import { decideRegistration, RegisterInput } from '@voltstream/identity';
-import { appendToOutbox, newEnvelope } from '@voltstream/platform';
+import { EventOutbox } from '@voltstream/platform';
 import { DataSource } from 'typeorm';
 import { Account, accountStore } from '../accounts/account-store';
 import { hashPassword } from '../accounts/password-hasher';
@@ -23,7 +22,7 @@ export class RegisterHandler {
   constructor(
     private readonly db: DataSource,
     private readonly tokens: TokenIssuer,
-    private readonly service: string,
+    private readonly outbox: EventOutbox,
   ) {}
 
   async execute(input: RegisterInput): Promise<AuthPayload & { consistencyToken: string }> {
@@ -48,16 +47,14 @@ export class RegisterHandler {
         registeredAt: account.createdAt.toISOString(),
       };
       const written = { aggregateType: IDENTITY_AGGREGATE, aggregateId: account.id, version: 1 };
-      const envelope = newEnvelope({
-        type: IdentityEventTypes.UserRegistered,
-        schemaVersion: 1,
-        aggregateType: written.aggregateType,
-        aggregateId: written.aggregateId,
-        aggregateVersion: written.version,
-        payload,
-        actorId: account.id,
-      });
-      await appendToOutbox(tx, this.service, Topics.identity, [envelope]);
+      await this.outbox.emit(
+        tx,
+        {
+          aggregate: { type: written.aggregateType, id: written.aggregateId, version: written.version },
+          events: [{ type: IdentityEventTypes.UserRegistered, schemaVersion: 1, payload }],
+        },
+        { actorId: account.id },
+      );
       const session = await this.tokens.issue(tx, account);
       return { ...session, consistencyToken: encodeConsistencyToken(written) };
     });
