@@ -1,12 +1,12 @@
-import { ENERGY_AGGREGATE, ENERGY_SCHEMA_VERSIONS, EnergyEventTypes, Topics } from '@voltstream/contracts';
+import { ENERGY_AGGREGATE, Topics } from '@voltstream/contracts';
 import {
   estimateGaps,
   EstimationPolicy,
   estimationWindow,
+  intervalsEstimated,
   PROFILE_LOOKBACK_MS,
-  Reading,
 } from '@voltstream/energy';
-import { appendToOutbox, JsonLogger, newEnvelope, ServiceMetrics } from '@voltstream/platform';
+import { EventOutbox, JsonLogger, ServiceMetrics } from '@voltstream/platform';
 import { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { estimationStore } from './estimation-store';
@@ -20,9 +20,6 @@ export interface GapEstimatorOptions {
   intervalsPerMeter: number;
 }
 
-/** The contract's bound: one IntervalsEstimated carries 1..1000 intervals. */
-const INTERVALS_PER_EVENT = 1000;
-
 /**
  * Estimates the gaps of meters (VEE) every scan interval. Per meter, one transaction under the
  * meter row's lock — the lock recordReadings takes, so versions stay serial and two instances
@@ -34,14 +31,16 @@ export class GapEstimator {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private readonly estimated: Counter;
+  private readonly outbox: EventOutbox;
 
   constructor(
     private readonly db: DataSource,
-    private readonly service: string,
+    service: string,
     private readonly options: GapEstimatorOptions,
     private readonly logger: JsonLogger,
     metrics: ServiceMetrics,
   ) {
+    this.outbox = new EventOutbox(service, Topics.energy);
     this.estimated = new Counter({
       name: 'vee_intervals_estimated_total',
       help: 'Intervals the write side estimated because no reading arrived for them (VEE)',
@@ -97,24 +96,16 @@ export class GapEstimator {
         window.through,
       );
       const found = estimateGaps(window, meter.intervalMinutes, stored, policy);
-      let version = meter.version;
-      if (found.length > 0) {
+      const events = intervalsEstimated(meter.id, found);
+      const version = meter.version + events.length;
+      if (events.length > 0) {
         await estimationStore.insertEstimates(tx, meter.id, found);
-        const envelopes = chunks(found, INTERVALS_PER_EVENT).map((intervals) =>
-          newEnvelope({
-            type: EnergyEventTypes.IntervalsEstimated,
-            schemaVersion: ENERGY_SCHEMA_VERSIONS[EnergyEventTypes.IntervalsEstimated],
-            aggregateType: ENERGY_AGGREGATE,
-            aggregateId: meter.id,
-            aggregateVersion: (version += 1),
-            payload: {
-              meterId: meter.id,
-              intervals: intervals.map((r) => ({ at: r.at.toISOString(), wh: r.wh })),
-            },
-            occurredAt: now,
-          }),
+        // No actor: the passing of time (the grace period) decided these, not a caller.
+        await this.outbox.emit(
+          tx,
+          { aggregate: { type: ENERGY_AGGREGATE, id: meter.id, version }, events },
+          { actorId: null, occurredAt: now },
         );
-        await appendToOutbox(tx, this.service, Topics.energy, envelopes);
       }
       await estimationStore.progressed(tx, meter.id, version, window.through);
       return found;
@@ -122,10 +113,4 @@ export class GapEstimator {
     this.estimated.inc(estimates.length);
     return estimates.length;
   }
-}
-
-function chunks(readings: readonly Reading[], size: number): Reading[][] {
-  const out: Reading[][] = [];
-  for (let i = 0; i < readings.length; i += size) out.push(readings.slice(i, i + size));
-  return out;
 }

@@ -6,6 +6,7 @@ import {
   estimateGaps,
   EstimationState,
   estimationWindow,
+  intervalsEstimated,
   WEEK_MS,
 } from './estimation';
 
@@ -157,5 +158,25 @@ describe('estimationWindow', () => {
       estimationWindow(live, new Date('2026-11-30T05:30:00Z'), policy, 100_000)?.through.toISOString(),
       '2026-11-30T01:00:00.000Z',
     );
+  });
+});
+
+describe('intervalsEstimated', () => {
+  it('records estimates as IntervalsEstimated v1 events of at most 1000 intervals, in order', () => {
+    const estimates = Array.from({ length: 2500 }, (_, i) => ({
+      at: new Date(ms('2026-11-01T00:00:00Z') + i * HOUR),
+      wh: i,
+    }));
+    const events = intervalsEstimated('m-1', estimates);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.schemaVersion, e.payload.meterId, e.payload.intervals.length]),
+      [
+        ['energy.IntervalsEstimated', 1, 'm-1', 1000],
+        ['energy.IntervalsEstimated', 1, 'm-1', 1000],
+        ['energy.IntervalsEstimated', 1, 'm-1', 500],
+      ],
+    );
+    assert.deepEqual(events[2]?.payload.intervals.at(-1), { at: '2027-02-13T03:00:00.000Z', wh: 2499 });
+    assert.deepEqual(intervalsEstimated('m-1', []), []);
   });
 });

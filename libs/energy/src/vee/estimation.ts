@@ -1,3 +1,4 @@
+import { ENERGY_SCHEMA_VERSIONS, EnergyEventTypes, IntervalsEstimatedV1 } from '@voltstream/contracts';
 import { Reading, StoredInterval } from '../readings';
 
 export interface EstimationPolicy {
@@ -83,4 +84,34 @@ export function estimateGaps(
     estimates.push({ at: new Date(at), wh: Math.round(mean) });
   }
   return estimates;
+}
+
+/** The contract's bound: one IntervalsEstimated carries 1..1000 intervals. */
+export const INTERVALS_PER_EVENT = 1000;
+
+export interface IntervalsEstimatedEvent {
+  type: typeof EnergyEventTypes.IntervalsEstimated;
+  schemaVersion: (typeof ENERGY_SCHEMA_VERSIONS)[typeof EnergyEventTypes.IntervalsEstimated];
+  payload: IntervalsEstimatedV1;
+}
+
+/** The events that record a pass's estimates, in time order, at most 1000 intervals each. */
+export function intervalsEstimated(
+  meterId: string,
+  estimates: readonly Reading[],
+): IntervalsEstimatedEvent[] {
+  const events: IntervalsEstimatedEvent[] = [];
+  for (let i = 0; i < estimates.length; i += INTERVALS_PER_EVENT) {
+    events.push({
+      type: EnergyEventTypes.IntervalsEstimated,
+      schemaVersion: ENERGY_SCHEMA_VERSIONS[EnergyEventTypes.IntervalsEstimated],
+      payload: {
+        meterId,
+        intervals: estimates
+          .slice(i, i + INTERVALS_PER_EVENT)
+          .map((r) => ({ at: r.at.toISOString(), wh: r.wh })),
+      },
+    });
+  }
+  return events;
 }
