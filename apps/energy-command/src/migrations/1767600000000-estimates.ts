@@ -18,7 +18,11 @@ export class Estimates1767600000000 implements MigrationInterface {
       ADD COLUMN first_measured_at timestamptz,
       ADD COLUMN last_measured_at timestamptz,
       ADD COLUMN vee_checked_through timestamptz`);
-    await db.query(`UPDATE meters m SET first_measured_at = r.first, last_measured_at = r.last
+    // Existing meters start estimating from their last reading, or two days back for one that
+    // stopped earlier: history from before this release is not estimated after the fact (it may
+    // be invoiced already), while a meter that stopped since yesterday still has its gap filled.
+    await db.query(`UPDATE meters m SET first_measured_at = r.first, last_measured_at = r.last,
+        vee_checked_through = GREATEST(r.last, now() - interval '2 days')
       FROM (SELECT meter_id, min(at) AS first, max(at) AS last FROM readings GROUP BY meter_id) r
       WHERE r.meter_id = m.id`);
   }

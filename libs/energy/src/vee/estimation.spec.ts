@@ -147,6 +147,14 @@ describe('estimationWindow', () => {
     });
   });
 
+  it('starts at an interval end when the cursor lies between two', () => {
+    const between = { ...state, checkedThrough: new Date('2026-11-10T00:25:00Z') };
+    assert.deepEqual(estimationWindow(between, now, policy, 2), {
+      after: new Date('2026-11-10T00:00:00Z'),
+      through: new Date('2026-11-10T02:00:00Z'),
+    });
+  });
+
   it('has nothing due once checked through the cap', () => {
     const done = { ...state, checkedThrough: new Date('2026-11-24T00:00:00Z') };
     assert.equal(estimationWindow(done, now, policy, 100), null);

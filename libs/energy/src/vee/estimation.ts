@@ -51,8 +51,11 @@ export function estimationWindow(
   const step = state.intervalMinutes * 60_000;
   const cap = Math.min(state.lastMeasuredAt.getTime() + policy.maxTrailingMs, now.getTime() - policy.graceMs);
   const lastDue = Math.floor(cap / step) * step;
-  // Nothing before the first measured reading is a gap: the meter was not installed yet.
-  const after = Math.max(state.checkedThrough?.getTime() ?? -Infinity, state.firstMeasuredAt.getTime());
+  // Nothing before the first measured reading is a gap: the meter was not installed yet. A cursor
+  // set from outside (a migration) may fall between interval ends: the window starts at the one
+  // before it.
+  const cursor = Math.max(state.checkedThrough?.getTime() ?? -Infinity, state.firstMeasuredAt.getTime());
+  const after = Math.floor(cursor / step) * step;
   if (after + step > lastDue) return null;
   return { after: new Date(after), through: new Date(Math.min(lastDue, after + step * maxIntervals)) };
 }
