@@ -115,11 +115,11 @@ describe('estimateGaps', () => {
 
   it('works in the meter own interval length: a 15-minute gap takes the same quarter hour', () => {
     const quarter = 15 * 60_000;
-    const gap = (at: number) => at === ms('2026-11-20T10:15:00Z');
+    const gap = (at: number) => at === ms('2026-11-20T10:30:00Z');
     const wh = (at: number) => new Date(at).getUTCMinutes() + 10 * weekOf(at);
     const stored = history('2026-11-02T00:00:00Z', '2026-11-22T00:00:00Z', wh, quarter, gap);
     const estimates = pass(stateOf(stored, 15), stored, '2026-11-22T04:00:00Z');
-    assert.deepEqual(estimates, [{ at: new Date('2026-11-20T10:15:00Z'), wh: 15 + 5 }]);
+    assert.deepEqual(estimates, [{ at: new Date('2026-11-20T10:30:00Z'), wh: 30 + 5 }]);
   });
 });
 
