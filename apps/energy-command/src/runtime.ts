@@ -9,7 +9,9 @@ import {
 } from '@voltstream/platform';
 import { DataSource } from 'typeorm';
 import { EnergyCommandConfig } from './config';
+import { GapEstimator } from './estimate-gaps/gap-estimator';
 import { InitialSchema1732300000000 } from './migrations/1732300000000-initial-schema';
+import { Estimates1767600000000 } from './migrations/1767600000000-estimates';
 import { RecordReadingsHandler } from './record-readings/record-readings.handler';
 import { RegisterMeterHandler } from './register-meter/register-meter.handler';
 
@@ -22,6 +24,7 @@ export class EnergyCommandRuntime implements Stoppable {
   readonly db: DataSource;
   readonly registerMeter: RegisterMeterHandler;
   readonly recordReadings: RecordReadingsHandler;
+  readonly gapEstimator: GapEstimator;
 
   constructor(
     readonly config: EnergyCommandConfig,
@@ -36,7 +39,7 @@ export class EnergyCommandRuntime implements Stoppable {
       kafka: config.kafka,
       topic: Topics.energy,
       topicPartitions: config.topicPartitions,
-      migrations: [InitialSchema1732300000000],
+      migrations: [InitialSchema1732300000000, Estimates1767600000000],
       logger,
       metrics: this.metrics,
       readiness: this.readiness,
@@ -44,13 +47,16 @@ export class EnergyCommandRuntime implements Stoppable {
     this.db = this.writeSide.db;
     this.registerMeter = new RegisterMeterHandler(this.db, name);
     this.recordReadings = new RecordReadingsHandler(this.db, name, config.readingPolicy);
+    this.gapEstimator = new GapEstimator(this.db, name, config.estimation, logger, this.metrics);
   }
 
-  start(): Promise<void> {
-    return this.writeSide.start();
+  async start(): Promise<void> {
+    await this.writeSide.start();
+    this.gapEstimator.start();
   }
 
-  stop(): Promise<void> {
-    return this.writeSide.stop();
+  async stop(): Promise<void> {
+    await this.gapEstimator.stop();
+    await this.writeSide.stop();
   }
 }

@@ -4,7 +4,8 @@ import { dataOf } from '@voltstream/testing';
 import { newUser, readConsumption, recordReadings, registerMeter, totalWh } from './energy-api';
 
 const QUARTER = 900_000;
-const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 /** Pages through one connection and returns its buckets and the total it reports. */
 async function allBuckets(
@@ -30,13 +31,17 @@ describe('energy at volume through the gateway', () => {
   it('takes 10,000 readings in batches of 1000 and reports DAY and HOUR totals equal to the Wh', async () => {
     const user = await newUser();
     const meter = await registerMeter(user, 'America/New_York');
-    const start = Math.floor((Date.now() - 110 * DAY) / DAY) * DAY;
+    // The readings end within the last hour and go newest batch first, so the meter never has a
+    // gap past the grace period: a history that stopped days ago, or that arrives oldest first,
+    // has its trailing hours estimated by the write side (VEE, docs/design.md) once it holds two
+    // weeks of same-slot history, and this test counts measured Wh only.
+    const start = Math.floor((Date.now() - 10_000 * QUARTER) / HOUR) * HOUR;
     const readings = Array.from({ length: 10_000 }, (_, i) => ({
       at: new Date(start + (i + 1) * QUARTER).toISOString(),
       kwh: ((i * 7919) % 2000) / 1000,
     }));
     let token = '';
-    for (let i = 0; i < readings.length; i += 1000) {
+    for (let i = readings.length - 1000; i >= 0; i -= 1000) {
       const receipt = dataOf(
         await recordReadings(user, meter.id, readings.slice(i, i + 1000)),
       ).recordReadings;

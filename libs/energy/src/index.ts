@@ -4,3 +4,4 @@ export * from '@voltstream/calendar';
 export * from './meter';
 export * from './readings';
 export * from './consumption';
+export * from './vee/estimation';

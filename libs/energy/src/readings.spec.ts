@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { DomainError } from '@voltstream/contracts';
 import { EnergyErrorCodes } from './energy-errors';
 import { Meter } from './meter';
-import { decideRecordReadings, ReadingInput } from './readings';
+import { decideRecordReadings, ReadingInput, StoredInterval } from './readings';
 
 const meter: Meter = {
   id: 'm-1',
@@ -15,7 +15,9 @@ const meter: Meter = {
 };
 const now = new Date('2026-06-01T12:00:00Z');
 const at = (iso: string) => new Date(iso);
-const none = new Map<number, number>();
+const none = new Map<number, StoredInterval>();
+const measured = (wh: number): StoredInterval => ({ wh, estimated: false });
+const estimated = (wh: number): StoredInterval => ({ wh, estimated: true });
 
 function rejection(readings: ReadingInput[], stored = none): DomainError {
   try {
@@ -42,24 +44,90 @@ describe('decideRecordReadings', () => {
     );
     assert.deepEqual(decision, {
       accepted: [
-        { at: at('2026-06-01T10:15:00Z'), wh: 1234 },
-        { at: at('2026-06-01T10:30:00Z'), wh: 250 },
+        { at: at('2026-06-01T10:15:00Z'), wh: 1234, replacesEstimateWh: null },
+        { at: at('2026-06-01T10:30:00Z'), wh: 250, replacesEstimateWh: null },
       ],
       duplicates: 0,
+      replacedEstimates: 0,
     });
   });
 
   it('counts a reading stored with the same value as a duplicate and accepts nothing for it', () => {
-    const stored = new Map([[at('2026-06-01T10:15:00Z').getTime(), 500]]);
+    const stored = new Map([[at('2026-06-01T10:15:00Z').getTime(), measured(500)]]);
     const decision = decideRecordReadings(
       { meter, now, readings: [{ at: at('2026-06-01T10:15:00Z'), kwh: 0.5 }] },
       stored,
     );
-    assert.deepEqual(decision, { accepted: [], duplicates: 1 });
+    assert.deepEqual(decision, { accepted: [], duplicates: 1, replacedEstimates: 0 });
+  });
+
+  it('accepts a measured reading for an estimated interval as a correction carrying the estimate', () => {
+    const stored = new Map([
+      [at('2026-06-01T10:15:00Z').getTime(), estimated(500)],
+      [at('2026-06-01T10:30:00Z').getTime(), measured(300)],
+    ]);
+    const decision = decideRecordReadings(
+      {
+        meter,
+        now,
+        readings: [
+          { at: at('2026-06-01T10:30:00Z'), kwh: 0.3 },
+          { at: at('2026-06-01T10:15:00Z'), kwh: 0.42 },
+          { at: at('2026-06-01T10:45:00Z'), kwh: 0.1 },
+        ],
+      },
+      stored,
+    );
+    assert.deepEqual(decision, {
+      accepted: [
+        { at: at('2026-06-01T10:15:00Z'), wh: 420, replacesEstimateWh: 500 },
+        { at: at('2026-06-01T10:45:00Z'), wh: 100, replacesEstimateWh: null },
+      ],
+      duplicates: 1,
+      replacedEstimates: 1,
+    });
+  });
+
+  it('accepts a correction equal to the estimate too: the interval becomes measured', () => {
+    const stored = new Map([[at('2026-06-01T10:15:00Z').getTime(), estimated(500)]]);
+    const decision = decideRecordReadings(
+      { meter, now, readings: [{ at: at('2026-06-01T10:15:00Z'), kwh: 0.5 }] },
+      stored,
+    );
+    assert.deepEqual(decision.accepted, [
+      { at: at('2026-06-01T10:15:00Z'), wh: 500, replacesEstimateWh: 500 },
+    ]);
+    assert.equal(decision.duplicates, 0);
+  });
+
+  it('replaces an estimate once per batch: a repeat is a duplicate, another value a conflict', () => {
+    const stored = new Map([[at('2026-06-01T10:15:00Z').getTime(), estimated(500)]]);
+    const twice = decideRecordReadings(
+      {
+        meter,
+        now,
+        readings: [
+          { at: at('2026-06-01T10:15:00Z'), kwh: 0.4 },
+          { at: at('2026-06-01T10:15:00Z'), kwh: 0.4 },
+        ],
+      },
+      stored,
+    );
+    assert.equal(twice.accepted.length, 1);
+    assert.equal(twice.duplicates, 1);
+    assert.equal(twice.replacedEstimates, 1);
+    const error = rejection(
+      [
+        { at: at('2026-06-01T10:15:00Z'), kwh: 0.4 },
+        { at: at('2026-06-01T10:15:00Z'), kwh: 0.6 },
+      ],
+      stored,
+    );
+    assert.equal(error.code, EnergyErrorCodes.readingConflict);
   });
 
   it('rejects a reading stored with another value as a conflict', () => {
-    const stored = new Map([[at('2026-06-01T10:15:00Z').getTime(), 500]]);
+    const stored = new Map([[at('2026-06-01T10:15:00Z').getTime(), measured(500)]]);
     const error = rejection([{ at: at('2026-06-01T10:15:00Z'), kwh: 0.6 }], stored);
     assert.equal(error.code, EnergyErrorCodes.readingConflict);
   });

@@ -13,6 +13,17 @@ export interface Reading {
   wh: number;
 }
 
+/** A reading as recorded: `replacesEstimateWh` is the estimate it corrects, if it corrects one. */
+export interface AcceptedReading extends Reading {
+  replacesEstimateWh: number | null;
+}
+
+/** What the write side keeps per interval: the Wh, and whether it is an estimate (VEE). */
+export interface StoredInterval {
+  wh: number;
+  estimated: boolean;
+}
+
 export interface ReadingPolicy {
   maxBatchSize: number;
   /** Readings dated later than now + this are rejected (meter clocks drift a little). */
@@ -34,18 +45,22 @@ export interface RecordReadings {
 }
 
 export interface RecordReadingsDecision {
-  /** New readings, sorted by time. Empty when everything was a duplicate. */
-  accepted: Reading[];
+  /** New readings and corrections of estimates, sorted by time. Empty when all were duplicates. */
+  accepted: AcceptedReading[];
   duplicates: number;
+  /** How many accepted readings replace an estimate. */
+  replacedEstimates: number;
 }
 
 /**
- * Decides a batch all or nothing. `stored` holds the meter's already-recorded readings at the
- * batch's instants (epoch ms → Wh): the same value again is a duplicate, another is a conflict.
+ * Decides a batch all or nothing. `stored` holds what the meter already has at the batch's
+ * instants (epoch ms → value): for a measured value, the same value again is a duplicate and
+ * another is a conflict; an estimate is replaced by any measured value, once — after that the
+ * interval is measured like any other.
  */
 export function decideRecordReadings(
   command: RecordReadings,
-  stored: ReadonlyMap<number, number>,
+  stored: ReadonlyMap<number, StoredInterval>,
   policy: ReadingPolicy = DEFAULT_READING_POLICY,
 ): RecordReadingsDecision {
   const { readings, meter, now } = command;
@@ -60,7 +75,7 @@ export function decideRecordReadings(
   }
   const errors: FieldError[] = [];
   const inBatch = new Map<number, number>();
-  const accepted: Reading[] = [];
+  const accepted: AcceptedReading[] = [];
   let duplicates = 0;
   readings.forEach((reading, index) => {
     const path = `readings[${index}]`;
@@ -71,10 +86,12 @@ export function decideRecordReadings(
     }
     const atMs = reading.at.getTime();
     const wh = Math.round(reading.kwh * 1000);
-    const earlier = inBatch.get(atMs) ?? stored.get(atMs);
+    const storedValue = stored.get(atMs);
+    const estimate = storedValue?.estimated ? storedValue.wh : null;
+    const earlier = inBatch.get(atMs) ?? (estimate === null ? storedValue?.wh : undefined);
     if (earlier === undefined) {
       inBatch.set(atMs, wh);
-      accepted.push({ at: reading.at, wh });
+      accepted.push({ at: reading.at, wh, replacesEstimateWh: estimate });
     } else if (earlier === wh) {
       duplicates += 1;
     } else {
@@ -87,7 +104,8 @@ export function decideRecordReadings(
   });
   if (errors.length > 0) throw DomainError.fromFieldErrors(errors);
   accepted.sort((a, b) => a.at.getTime() - b.at.getTime());
-  return { accepted, duplicates };
+  const replacedEstimates = accepted.filter((r) => r.replacesEstimateWh !== null).length;
+  return { accepted, duplicates, replacedEstimates };
 }
 
 interface ReadingProblem {

@@ -1,6 +1,7 @@
 import {
   ENERGY_AGGREGATE,
   encodeConsistencyToken,
+  ENERGY_SCHEMA_VERSIONS,
   EnergyEventTypes,
   notFound,
   Topics,
@@ -26,13 +27,16 @@ export interface RecordReadingsCommand {
 export interface RecordReadingsReceipt {
   accepted: number;
   duplicates: number;
+  /** Accepted readings that replaced an estimate (a correction, not a conflict). */
+  replacedEstimates: number;
   consistencyToken: string;
 }
 
 /**
  * One transaction and one event per call, however many readings it carries: the meter row is
- * locked, the batch decided against what is stored, and readings, version and outbox row are
- * written together.
+ * locked (the estimator takes the same lock, so versions stay serial and an estimate is never
+ * made under a batch that is replacing it), the batch decided against what is stored, and
+ * readings, version and outbox row are written together.
  */
 export class RecordReadingsHandler {
   constructor(
@@ -55,16 +59,20 @@ export class RecordReadingsHandler {
       if (decision.accepted.length > 0) {
         version += 1;
         await meterStore.insertReadings(tx, meter.id, decision.accepted);
-        await meterStore.setVersion(tx, meter.id, version);
+        await meterStore.recorded(tx, meter.id, version, decision.accepted);
         const envelope = newEnvelope({
           type: EnergyEventTypes.ReadingsRecorded,
-          schemaVersion: 1,
+          schemaVersion: ENERGY_SCHEMA_VERSIONS[EnergyEventTypes.ReadingsRecorded],
           aggregateType: ENERGY_AGGREGATE,
           aggregateId: meter.id,
           aggregateVersion: version,
           payload: {
             meterId: meter.id,
-            readings: decision.accepted.map((r) => ({ at: r.at.toISOString(), wh: r.wh })),
+            readings: decision.accepted.map((r) => ({
+              at: r.at.toISOString(),
+              wh: r.wh,
+              replacesEstimateWh: r.replacesEstimateWh,
+            })),
           },
           actorId: command.callerId,
           correlationId: command.correlationId,
@@ -75,6 +83,7 @@ export class RecordReadingsHandler {
       return {
         accepted: decision.accepted.length,
         duplicates: decision.duplicates,
+        replacedEstimates: decision.replacedEstimates,
         consistencyToken: encodeConsistencyToken({
           aggregateType: ENERGY_AGGREGATE,
           aggregateId: meter.id,
