@@ -85,6 +85,27 @@ export default tseslint.config(
     },
   },
   {
+    // One way to write events (issue #14): an app emits through the platform's EventOutbox, in
+    // the transaction of its decision, never by building envelopes or outbox rows itself. Tests
+    // and their fixtures fabricate envelopes on purpose.
+    files: ['apps/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'apps/*/src/testing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@voltstream/platform',
+              importNames: ['appendToOutbox', 'newEnvelope'],
+              message: 'write events with EventOutbox: one way in every command service',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: {
       globals: {

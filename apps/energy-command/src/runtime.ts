@@ -1,6 +1,7 @@
 import { Topics } from '@voltstream/contracts';
 import {
   Authenticator,
+  EventOutbox,
   JsonLogger,
   Readiness,
   ServiceMetrics,
@@ -45,9 +46,10 @@ export class EnergyCommandRuntime implements Stoppable {
       readiness: this.readiness,
     });
     this.db = this.writeSide.db;
-    this.registerMeter = new RegisterMeterHandler(this.db, name);
-    this.recordReadings = new RecordReadingsHandler(this.db, name, config.readingPolicy);
-    this.gapEstimator = new GapEstimator(this.db, name, config.estimation, logger, this.metrics);
+    const outbox = new EventOutbox(name, Topics.energy);
+    this.registerMeter = new RegisterMeterHandler(this.db, outbox);
+    this.recordReadings = new RecordReadingsHandler(this.db, outbox, config.readingPolicy);
+    this.gapEstimator = new GapEstimator(this.db, outbox, config.estimation, logger, this.metrics);
   }
 
   async start(): Promise<void> {

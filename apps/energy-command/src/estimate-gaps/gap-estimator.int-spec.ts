@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { EnergyEventTypes } from '@voltstream/contracts';
+import { EnergyEventTypes, Topics } from '@voltstream/contracts';
 import { DEFAULT_ESTIMATION_POLICY, WEEK_MS } from '@voltstream/energy';
-import { createDataSource, JsonLogger, ServiceMetrics } from '@voltstream/platform';
+import { createDataSource, EventOutbox, JsonLogger, ServiceMetrics } from '@voltstream/platform';
 import { dataOf, eventually, queryOnce, testSettings } from '@voltstream/testing';
 import { DataSource } from 'typeorm';
 import {
@@ -52,7 +52,16 @@ function estimatorInstance(): { db: DataSource; estimator: GapEstimator } {
     statementTimeoutMs: 30_000,
   });
   const logger = new JsonLogger('gap-estimator-test', 'error');
-  return { db, estimator: new GapEstimator(db, 'energy-command', options, logger, new ServiceMetrics('t')) };
+  return {
+    db,
+    estimator: new GapEstimator(
+      db,
+      new EventOutbox('energy-command', Topics.energy),
+      options,
+      logger,
+      new ServiceMetrics('t'),
+    ),
+  };
 }
 
 const instances = [estimatorInstance(), estimatorInstance()];

@@ -1,4 +1,4 @@
-import { ENERGY_AGGREGATE, Topics } from '@voltstream/contracts';
+import { ENERGY_AGGREGATE } from '@voltstream/contracts';
 import {
   estimateGaps,
   EstimationPolicy,
@@ -31,16 +31,14 @@ export class GapEstimator {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private readonly estimated: Counter;
-  private readonly outbox: EventOutbox;
 
   constructor(
     private readonly db: DataSource,
-    service: string,
+    private readonly outbox: EventOutbox,
     private readonly options: GapEstimatorOptions,
     private readonly logger: JsonLogger,
     metrics: ServiceMetrics,
   ) {
-    this.outbox = new EventOutbox(service, Topics.energy);
     this.estimated = new Counter({
       name: 'vee_intervals_estimated_total',
       help: 'Intervals the write side estimated because no reading arrived for them (VEE)',

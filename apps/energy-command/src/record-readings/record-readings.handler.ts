@@ -4,7 +4,6 @@ import {
   ENERGY_SCHEMA_VERSIONS,
   EnergyEventTypes,
   notFound,
-  Topics,
   UUID_PATTERN,
 } from '@voltstream/contracts';
 import {
@@ -13,7 +12,7 @@ import {
   ReadingPolicy,
   DEFAULT_READING_POLICY,
 } from '@voltstream/energy';
-import { appendToOutbox, newEnvelope } from '@voltstream/platform';
+import { EventOutbox } from '@voltstream/platform';
 import { DataSource } from 'typeorm';
 import { meterStore } from '../meters/meter-store';
 
@@ -41,7 +40,7 @@ export interface RecordReadingsReceipt {
 export class RecordReadingsHandler {
   constructor(
     private readonly db: DataSource,
-    private readonly service: string,
+    private readonly outbox: EventOutbox,
     private readonly policy: ReadingPolicy = DEFAULT_READING_POLICY,
   ) {}
 
@@ -60,25 +59,27 @@ export class RecordReadingsHandler {
         version += 1;
         await meterStore.insertReadings(tx, meter.id, decision.accepted);
         await meterStore.recorded(tx, meter.id, version, decision.accepted);
-        const envelope = newEnvelope({
-          type: EnergyEventTypes.ReadingsRecorded,
-          schemaVersion: ENERGY_SCHEMA_VERSIONS[EnergyEventTypes.ReadingsRecorded],
-          aggregateType: ENERGY_AGGREGATE,
-          aggregateId: meter.id,
-          aggregateVersion: version,
-          payload: {
-            meterId: meter.id,
-            readings: decision.accepted.map((r) => ({
-              at: r.at.toISOString(),
-              wh: r.wh,
-              replacesEstimateWh: r.replacesEstimateWh,
-            })),
+        await this.outbox.emit(
+          tx,
+          {
+            aggregate: { type: ENERGY_AGGREGATE, id: meter.id, version },
+            events: [
+              {
+                type: EnergyEventTypes.ReadingsRecorded,
+                schemaVersion: ENERGY_SCHEMA_VERSIONS[EnergyEventTypes.ReadingsRecorded],
+                payload: {
+                  meterId: meter.id,
+                  readings: decision.accepted.map((r) => ({
+                    at: r.at.toISOString(),
+                    wh: r.wh,
+                    replacesEstimateWh: r.replacesEstimateWh,
+                  })),
+                },
+              },
+            ],
           },
-          actorId: command.callerId,
-          correlationId: command.correlationId,
-          occurredAt: now,
-        });
-        await appendToOutbox(tx, this.service, Topics.energy, [envelope]);
+          { actorId: command.callerId, correlationId: command.correlationId, occurredAt: now },
+        );
       }
       return {
         accepted: decision.accepted.length,

@@ -5,10 +5,9 @@ import {
   encodeConsistencyToken,
   EnergyEventTypes,
   ErrorCodes,
-  Topics,
 } from '@voltstream/contracts';
 import { decideRegisterMeter, meterFromRegistration } from '@voltstream/energy';
-import { appendToOutbox, newEnvelope } from '@voltstream/platform';
+import { EventOutbox } from '@voltstream/platform';
 import { DataSource } from 'typeorm';
 import { meterStore, StoredMeter } from '../meters/meter-store';
 
@@ -27,7 +26,7 @@ export interface RegisteredMeter extends StoredMeter {
 export class RegisterMeterHandler {
   constructor(
     private readonly db: DataSource,
-    private readonly service: string,
+    private readonly outbox: EventOutbox,
   ) {}
 
   async execute(command: RegisterMeterCommand): Promise<RegisteredMeter> {
@@ -48,18 +47,14 @@ export class RegisterMeterHandler {
           `a meter with serial number ${meter.serialNumber} is already registered`,
         );
       }
-      const envelope = newEnvelope({
-        type: EnergyEventTypes.MeterRegistered,
-        schemaVersion: 1,
-        aggregateType: ENERGY_AGGREGATE,
-        aggregateId: meter.id,
-        aggregateVersion: 1,
-        payload: event,
-        actorId: command.callerId,
-        correlationId: command.correlationId,
-        occurredAt: now,
-      });
-      await appendToOutbox(tx, this.service, Topics.energy, [envelope]);
+      await this.outbox.emit(
+        tx,
+        {
+          aggregate: { type: ENERGY_AGGREGATE, id: meter.id, version: 1 },
+          events: [{ type: EnergyEventTypes.MeterRegistered, schemaVersion: 1, payload: event }],
+        },
+        { actorId: command.callerId, correlationId: command.correlationId, occurredAt: now },
+      );
     });
     const consistencyToken = encodeConsistencyToken({
       aggregateType: ENERGY_AGGREGATE,

@@ -27,6 +27,8 @@ export interface EmitOptions {
   actorId: string | null;
   /** The event this decision reacted to, for an automatic one (an achievement, an estimate). */
   causationId?: string | null;
+  /** The request that led to the decision (the caller's correlation id), for tracing. */
+  correlationId?: string | null;
   occurredAt?: Date;
 }
 
@@ -59,6 +61,7 @@ export class EventOutbox {
           payload: event.payload,
           actorId: options.actorId,
           causationId: options.causationId ?? null,
+          correlationId: options.correlationId ?? null,
           occurredAt,
         }),
       ),
