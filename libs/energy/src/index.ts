@@ -4,3 +4,7 @@ export * from '@voltstream/calendar';
 export * from './meter';
 export * from './readings';
 export * from './consumption';
+export * from './vee/flags';
+export * from './vee/thresholds';
+export * from './vee/quality-rollup';
+export * from './vee/data-quality';
