@@ -7,13 +7,12 @@ import { ReadModelHarness } from '@voltstream/platform/testing';
 import { eventually } from '@voltstream/testing';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { ReadModel1732300000000 } from '../migrations/1732300000000-read-model';
-import { PartitionReadings1732400000000 } from '../migrations/1732400000000-partition-readings';
+import { READ_MODEL_MIGRATIONS } from '../runtime';
 import { EnergyProjection } from './energy-projection';
 
 const harness = new ReadModelHarness({
   name: 'energyfaults',
-  migrations: [ReadModel1732300000000, PartitionReadings1732400000000],
+  migrations: READ_MODEL_MIGRATIONS,
   tables: {},
 });
 

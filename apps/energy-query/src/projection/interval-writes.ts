@@ -67,12 +67,15 @@ export async function replaceEstimates(
   const unmatched = new Map<string, FlaggedReading[]>();
   if (!hasRows(readings)) return { replaced, unmatched };
   const rows = await tx.query<{ meter_id: string; at: Date; wh: string; old_wh: string; flags: number }[]>(
-    `UPDATE readings r SET wh = x.wh, estimated = false, flags = x.flags
-     FROM (SELECT o.meter_id, o.at, o.wh AS old_wh, v.wh, v.flags
-           FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[], $4::smallint[]) AS v(meter_id, at, wh, flags)
-           JOIN readings o ON o.meter_id = v.meter_id AND o.at = v.at AND o.estimated) AS x
-     WHERE r.meter_id = x.meter_id AND r.at = x.at
-     RETURNING r.meter_id, r.at, r.wh, x.old_wh, r.flags`,
+    // In a CTE: TypeORM answers a bare UPDATE with [rows, count], not rows.
+    `WITH replaced AS (
+       UPDATE readings r SET wh = x.wh, estimated = false, flags = x.flags
+       FROM (SELECT o.meter_id, o.at, o.wh AS old_wh, v.wh, v.flags
+             FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[], $4::smallint[]) AS v(meter_id, at, wh, flags)
+             JOIN readings o ON o.meter_id = v.meter_id AND o.at = v.at AND o.estimated) AS x
+       WHERE r.meter_id = x.meter_id AND r.at = x.at
+       RETURNING r.meter_id, r.at, r.wh, x.old_wh, r.flags)
+     SELECT * FROM replaced`,
     flatten(readings, (r) => [r.at.toISOString(), r.wh, r.flags]),
   );
   const found = new Set(rows.map((row) => `${row.meter_id}|${row.at.getTime()}`));
