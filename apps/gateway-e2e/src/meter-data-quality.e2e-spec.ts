@@ -36,14 +36,24 @@ function dataQuality(
 ): Promise<GraphQLResponse<{ meter: { dataQuality: Quality } }>> {
   return graphql(
     settings.gatewayUrl,
-    `query ($id: ID!, $from: DateTime!, $to: DateTime!, $consistency: String) {
-       meter(id: $id) {
-         dataQuality(from: $from, to: $to, consistency: $consistency) {
-           intervals measured estimated missing flagged frozen spikes
-           measuredShare missingShare flaggedShare
-         }
-       }
-     }`,
+    `
+      query ($id: ID!, $from: DateTime!, $to: DateTime!, $consistency: String) {
+        meter(id: $id) {
+          dataQuality(from: $from, to: $to, consistency: $consistency) {
+            intervals
+            measured
+            estimated
+            missing
+            flagged
+            frozen
+            spikes
+            measuredShare
+            missingShare
+            flaggedShare
+          }
+        }
+      }
+    `,
     { id: meterId, from: from.toISOString(), to: to.toISOString(), consistency },
     { token },
   );
@@ -52,11 +62,21 @@ function dataQuality(
 async function hourBuckets(token: string, meterId: string, from: Date, to: Date, consistency: string) {
   const response = await graphql<{ meter: { consumption: { nodes: Bucket[] } } }>(
     settings.gatewayUrl,
-    `query ($id: ID!, $from: DateTime!, $to: DateTime!, $consistency: String) {
-       meter(id: $id, consistency: $consistency) {
-         consumption(from: $from, to: $to, granularity: HOUR) { nodes { start kwh estimatedKwh readings complete } }
-       }
-     }`,
+    `
+      query ($id: ID!, $from: DateTime!, $to: DateTime!, $consistency: String) {
+        meter(id: $id, consistency: $consistency) {
+          consumption(from: $from, to: $to, granularity: HOUR) {
+            nodes {
+              start
+              kwh
+              estimatedKwh
+              readings
+              complete
+            }
+          }
+        }
+      }
+    `,
     { id: meterId, from: from.toISOString(), to: to.toISOString(), consistency },
     { token },
   );
@@ -65,7 +85,10 @@ async function hourBuckets(token: string, meterId: string, from: Date, to: Date,
 
 /** `count` readings of `kwh` each, ending every quarter hour after `from`. */
 const flat = (from: Date, count: number, kwh: number) =>
-  Array.from({ length: count }, (_, i) => ({ at: new Date(from.getTime() + (i + 1) * QUARTER).toISOString(), kwh }));
+  Array.from({ length: count }, (_, i) => ({
+    at: new Date(from.getTime() + (i + 1) * QUARTER).toISOString(),
+    kwh,
+  }));
 
 describe('meter data quality through the gateway', () => {
   let user = '';
@@ -135,8 +158,16 @@ describe('meter data quality through the gateway', () => {
 
   it('refuses a range that ends before it starts, or spans more than 366 days, with stable codes', async () => {
     const backwards = await dataQuality(user, meterId, at(5), at(4));
-    assert.equal(backwards.errors?.[0]?.extensions?.code, 'ENERGY.INVALID_RANGE', JSON.stringify(backwards.errors));
+    assert.equal(
+      backwards.errors?.[0]?.extensions?.code,
+      'ENERGY.INVALID_RANGE',
+      JSON.stringify(backwards.errors),
+    );
     const tooLong = await dataQuality(user, meterId, new Date(flagDay.getTime() - 400 * DAY), flagDay);
-    assert.equal(tooLong.errors?.[0]?.extensions?.code, 'ENERGY.RANGE_TOO_LARGE', JSON.stringify(tooLong.errors));
+    assert.equal(
+      tooLong.errors?.[0]?.extensions?.code,
+      'ENERGY.RANGE_TOO_LARGE',
+      JSON.stringify(tooLong.errors),
+    );
   });
 });

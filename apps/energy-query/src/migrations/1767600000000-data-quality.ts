@@ -29,7 +29,9 @@ export class DataQuality1767600000000 implements MigrationInterface {
   }
 
   async down(db: QueryRunner): Promise<void> {
-    await db.query('ALTER TABLE meters DROP COLUMN spike_day, DROP COLUMN spike_p99_wh, DROP COLUMN spike_sample');
+    await db.query(
+      'ALTER TABLE meters DROP COLUMN spike_day, DROP COLUMN spike_p99_wh, DROP COLUMN spike_sample',
+    );
     for (const table of ['consumption_hourly', 'consumption_daily']) {
       await db.query(`ALTER TABLE ${table} DROP COLUMN estimated_wh, DROP COLUMN estimated,
         DROP COLUMN frozen, DROP COLUMN spikes, DROP COLUMN flagged`);

@@ -46,7 +46,11 @@ class MeterEvents {
   readings(list: { at: Date; wh: number; replacesEstimateWh?: number }[]): EventEnvelope {
     return this.next(EnergyEventTypes.ReadingsRecorded, 2, {
       meterId: this.id,
-      readings: list.map((r) => ({ at: r.at.toISOString(), wh: r.wh, replacesEstimateWh: r.replacesEstimateWh ?? null })),
+      readings: list.map((r) => ({
+        at: r.at.toISOString(),
+        wh: r.wh,
+        replacesEstimateWh: r.replacesEstimateWh ?? null,
+      })),
     });
   }
 
@@ -72,7 +76,10 @@ class MeterEvents {
 
 /** `count` intervals ending every 15 minutes after `fromIso`, with Wh from `wh(i)`. */
 const intervals = (fromIso: string, count: number, wh: (i: number) => number) =>
-  Array.from({ length: count }, (_, i) => ({ at: new Date(Date.parse(fromIso) + (i + 1) * 15 * MIN), wh: wh(i) }));
+  Array.from({ length: count }, (_, i) => ({
+    at: new Date(Date.parse(fromIso) + (i + 1) * 15 * MIN),
+    wh: wh(i),
+  }));
 
 const asConsumed = (envelopes: EventEnvelope[]) =>
   envelopes.map((envelope, i) => ({ envelope, topic: 'energy.events', partition: 0, offset: String(i) }));
@@ -192,7 +199,7 @@ describe('meter data quality in the energy read model', () => {
     const meter = new MeterEvents();
     // Three days of varied readings (p99 = 498 Wh over the 287 before 4 November); then a frozen run of 14 (N = 12 at 15 min)
     // sent as 7 + 7, and a spike above 10 × p99.
-    const history = intervals('2026-11-01T00:00:00Z', 3 * 96, (i) => (i * 37) % 500 + 1);
+    const history = intervals('2026-11-01T00:00:00Z', 3 * 96, (i) => ((i * 37) % 500) + 1);
     const frozen = intervals('2026-11-04T00:00:00Z', 14, () => 321);
     const spike = { at: new Date(frozen[13].at.getTime() + 15 * MIN), wh: 4981 };
     const normal = intervals(spike.at.toISOString(), 4, (i) => 200 + i);

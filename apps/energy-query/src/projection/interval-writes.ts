@@ -31,7 +31,8 @@ function flatten<T>(rows: ReadonlyMap<string, readonly T[]>, pick: (row: T) => u
   return columns;
 }
 
-const hasRows = (rows: ReadonlyMap<string, readonly unknown[]>) => [...rows.values()].some((l) => l.length > 0);
+const hasRows = (rows: ReadonlyMap<string, readonly unknown[]>) =>
+  [...rows.values()].some((l) => l.length > 0);
 
 /** Stores estimated intervals that have no row yet; an interval already read or estimated stays. */
 export async function insertEstimates(

@@ -43,8 +43,14 @@ export async function applyMeasured(
     if (list.length === 0) continue;
     const meter = meters.get(meterId)!;
     const times = list.map((r) => r.at.getTime());
-    const reach = (thresholdsFor(vee, meter.intervalMinutes).frozenIntervals - 1) * meter.intervalMinutes * 60_000;
-    scopes.push({ meterId, first: new Date(Math.min(...times)), last: new Date(Math.max(...times)), reachMs: reach });
+    const reach =
+      (thresholdsFor(vee, meter.intervalMinutes).frozenIntervals - 1) * meter.intervalMinutes * 60_000;
+    scopes.push({
+      meterId,
+      first: new Date(Math.min(...times)),
+      last: new Date(Math.max(...times)),
+      reachMs: reach,
+    });
   }
   const stored = await storedAround(tx, scopes);
   const cached = new Map([...meters].map(([id, m]) => [id, m.baseline]));

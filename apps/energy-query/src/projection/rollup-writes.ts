@@ -7,10 +7,20 @@ const ADD_COUNTS = (table: string) =>
   COUNTS.split(', ')
     .map((c) => `${c} = ${table}.${c} + EXCLUDED.${c}`)
     .join(', ');
-const counts = (b: QualityBucket) => [b.wh, b.readings, b.estimatedWh, b.estimated, b.frozen, b.spikes, b.flagged];
+const counts = (b: QualityBucket) => [
+  b.wh,
+  b.readings,
+  b.estimatedWh,
+  b.estimated,
+  b.frozen,
+  b.spikes,
+  b.flagged,
+];
 /** The unnest column types of the counts, numbered after `keyColumns` key columns. */
 const countTypes = (keyColumns: number) =>
-  ['bigint', 'int', 'bigint', 'int', 'int', 'int', 'int'].map((t, i) => `$${keyColumns + i + 1}::${t}[]`).join(', ');
+  ['bigint', 'int', 'bigint', 'int', 'int', 'int', 'int']
+    .map((t, i) => `$${keyColumns + i + 1}::${t}[]`)
+    .join(', ');
 
 /** Adds the batch's interval changes to the hourly and daily rollups, two statements in all. */
 export async function upsertRollups(

@@ -20,9 +20,10 @@ export async function readDataQuality(
   const step = meter.intervalMinutes * 60_000;
   // Validates the range before anything is read; the clip to the meter's life comes after.
   qualityWindow(args.from, args.to, meter, null, now);
-  const [first] = await db.query<{ at: Date | null }[]>('SELECT min(at) AS at FROM readings WHERE meter_id = $1', [
-    meter.id,
-  ]);
+  const [first] = await db.query<{ at: Date | null }[]>(
+    'SELECT min(at) AS at FROM readings WHERE meter_id = $1',
+    [meter.id],
+  );
   const firstStart = first?.at ? new Date(first.at.getTime() - step) : null;
   const window = qualityWindow(args.from, args.to, meter, firstStart, now);
   const empty = { readings: 0, estimated: 0, frozen: 0, spikes: 0, flagged: 0 };

@@ -46,7 +46,11 @@ export function qualityWindow(
   // An interval starting at s has ended when s + step <= now.
   const lastEnded = Math.floor(now.getTime() / step) * step;
   const hi = Math.max(lo, Math.min(ceilTo(to.getTime(), step), lastEnded));
-  return { lo: new Date(lo), hi: new Date(hi), intervals: intervalsStartingIn(new Date(lo), new Date(hi), meter.intervalMinutes) };
+  return {
+    lo: new Date(lo),
+    hi: new Date(hi),
+    intervals: intervalsStartingIn(new Date(lo), new Date(hi), meter.intervalMinutes),
+  };
 }
 
 const ceilTo = (ms: number, step: number) => Math.ceil(ms / step) * step;

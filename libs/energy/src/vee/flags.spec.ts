@@ -8,7 +8,8 @@ const t0 = Date.parse('2026-11-02T00:00:00Z');
 const at = (i: number) => new Date(t0 + i * 900_000);
 const series = (from: number, whs: number[]) => whs.map((wh, i) => ({ at: at(from + i), wh }));
 const stored = (from: number, whs: number[], flags = 0) => series(from, whs).map((r) => ({ ...r, flags }));
-const flagsOf = (decision: Map<number, number>) => [...decision.entries()].sort(([a], [b]) => a - b).map(([, f]) => f);
+const flagsOf = (decision: Map<number, number>) =>
+  [...decision.entries()].sort(([a], [b]) => a - b).map(([, f]) => f);
 const baseline = { p99Wh: 100, sample: 96 };
 
 describe('frozen register', () => {
@@ -25,18 +26,36 @@ describe('frozen register', () => {
   });
 
   it('does not flag a run one short of N', () => {
-    const { fresh } = decideFlags({ intervalMinutes: 15, stored: [], fresh: series(0, [7, 7, 7, 8]), baseline: null, thresholds });
+    const { fresh } = decideFlags({
+      intervalMinutes: 15,
+      stored: [],
+      fresh: series(0, [7, 7, 7, 8]),
+      baseline: null,
+      thresholds,
+    });
     assert.deepEqual(flagsOf(fresh), [0, 0, 0, 0]);
   });
 
   it('never calls zeros frozen: no load reads 0 for hours, rightly', () => {
-    const { fresh } = decideFlags({ intervalMinutes: 15, stored: [], fresh: series(0, Array(20).fill(0)), baseline: null, thresholds });
-    assert.deepEqual(flagsOf(fresh), Array(20).fill(0));
+    const { fresh } = decideFlags({
+      intervalMinutes: 15,
+      stored: [],
+      fresh: series(0, new Array<number>(20).fill(0)),
+      baseline: null,
+      thresholds,
+    });
+    assert.deepEqual(flagsOf(fresh), new Array<number>(20).fill(0));
   });
 
   it('breaks a run at a missing interval', () => {
     const readings = [...series(0, [7, 7]), ...series(3, [7, 7])];
-    const { fresh } = decideFlags({ intervalMinutes: 15, stored: [], fresh: readings, baseline: null, thresholds });
+    const { fresh } = decideFlags({
+      intervalMinutes: 15,
+      stored: [],
+      fresh: readings,
+      baseline: null,
+      thresholds,
+    });
     assert.deepEqual(flagsOf(fresh), [0, 0, 0, 0]);
   });
 
@@ -50,7 +69,13 @@ describe('frozen register', () => {
     });
     const F = QualityFlags.frozen;
     assert.deepEqual(flagsOf(fresh), [F, F, 0]);
-    assert.deepEqual([...reflagged.entries()], [[at(1).getTime(), F], [at(2).getTime(), F]]);
+    assert.deepEqual(
+      [...reflagged.entries()],
+      [
+        [at(1).getTime(), F],
+        [at(2).getTime(), F],
+      ],
+    );
   });
 
   it('does not flag stored readings again that are frozen already, and keeps their other flags', () => {
@@ -66,26 +91,50 @@ describe('frozen register', () => {
   });
 
   it('gives no flags to a reading already stored (a duplicate)', () => {
-    const { fresh } = decideFlags({ intervalMinutes: 15, stored: stored(0, [7]), fresh: series(0, [7]), baseline, thresholds });
+    const { fresh } = decideFlags({
+      intervalMinutes: 15,
+      stored: stored(0, [7]),
+      fresh: series(0, [7]),
+      baseline,
+      thresholds,
+    });
     assert.equal(fresh.size, 0);
   });
 });
 
 describe('spike', () => {
   it('flags a reading above k × p99 and not one at it', () => {
-    const { fresh } = decideFlags({ intervalMinutes: 15, stored: [], fresh: series(0, [1000, 1001]), baseline, thresholds });
+    const { fresh } = decideFlags({
+      intervalMinutes: 15,
+      stored: [],
+      fresh: series(0, [1000, 1001]),
+      baseline,
+      thresholds,
+    });
     assert.deepEqual(flagsOf(fresh), [0, QualityFlags.spike]);
   });
 
   it('flags nothing while the baseline rests on too small a sample', () => {
     const small = { p99Wh: 100, sample: 95 };
-    const { fresh } = decideFlags({ intervalMinutes: 15, stored: [], fresh: series(0, [50_000]), baseline: small, thresholds });
+    const { fresh } = decideFlags({
+      intervalMinutes: 15,
+      stored: [],
+      fresh: series(0, [50_000]),
+      baseline: small,
+      thresholds,
+    });
     assert.deepEqual(flagsOf(fresh), [0]);
   });
 
   it('flags nothing against a p99 of 0 or without a baseline', () => {
     for (const b of [{ p99Wh: 0, sample: 500 }, null]) {
-      const { fresh } = decideFlags({ intervalMinutes: 15, stored: [], fresh: series(0, [5]), baseline: b, thresholds });
+      const { fresh } = decideFlags({
+        intervalMinutes: 15,
+        stored: [],
+        fresh: series(0, [5]),
+        baseline: b,
+        thresholds,
+      });
       assert.deepEqual(flagsOf(fresh), [0]);
     }
   });

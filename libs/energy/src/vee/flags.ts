@@ -55,7 +55,8 @@ export function decideFlags(input: FlagInput): FlagDecision {
   const fresh = new Map<number, number>();
   for (const r of input.fresh) {
     const atMs = r.at.getTime();
-    if (!storedAt.has(atMs)) fresh.set(atMs, isSpike(r.wh, input.baseline, input.thresholds) ? QualityFlags.spike : 0);
+    if (!storedAt.has(atMs))
+      fresh.set(atMs, isSpike(r.wh, input.baseline, input.thresholds) ? QualityFlags.spike : 0);
   }
   const series = new Map<number, number>();
   for (const r of input.stored) series.set(r.at.getTime(), r.wh);
@@ -87,7 +88,11 @@ export function isSpike(wh: number, baseline: SpikeBaseline | null, thresholds: 
  * or longer; each run as the epoch ms of its readings. Zero never freezes: a meter with no load
  * reads 0 for hours, rightly.
  */
-export function frozenRuns(series: ReadonlyMap<number, number>, intervalMs: number, minLength: number): number[][] {
+export function frozenRuns(
+  series: ReadonlyMap<number, number>,
+  intervalMs: number,
+  minLength: number,
+): number[][] {
   const instants = [...series.keys()].sort((a, b) => a - b);
   const runs: number[][] = [];
   let run: number[] = [];
