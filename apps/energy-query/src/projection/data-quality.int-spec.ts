@@ -239,6 +239,28 @@ describe('meter data quality in the energy read model', () => {
     assert.deepEqual([calm.intervals, calm.measured, calm.flagged, calm.missing], [288, 288, 0, 0]);
   });
 
+  it('judges a later day against the history that came in the same batch (a projector catching up)', async () => {
+    const db = await harness.database();
+    const meter = new MeterEvents();
+    const history = intervals('2026-11-01T00:00:00Z', 3 * 96, (i) => ((i * 37) % 500) + 1);
+    const spike = { at: new Date('2026-11-04T10:00:00Z'), wh: 4981 };
+    const events = [meter.registered(), meter.readings(history), meter.readings([spike])];
+    await db.transaction((tx) => new EnergyProjection().apply(asConsumed(events), tx));
+    const flagged = await db.query<{ at: Date; flags: number }[]>(
+      'SELECT at, flags FROM readings WHERE meter_id = $1 AND flags <> 0',
+      [meter.id],
+    );
+    assert.deepEqual(
+      flagged.map((r) => [r.at.toISOString(), r.flags]),
+      [[spike.at.toISOString(), QualityFlags.spike]],
+    );
+    const [hour] = await db.query<{ spikes: number; flagged: number }[]>(
+      `SELECT spikes, flagged FROM consumption_hourly WHERE meter_id = $1 AND bucket_start = '2026-11-04T09:00:00Z'`,
+      [meter.id],
+    );
+    assert.deepEqual(hour, { spikes: 1, flagged: 1 });
+  });
+
   it('does not flag a spike while the meter has too little history', async () => {
     const db = await harness.database();
     const meter = new MeterEvents();

@@ -1,6 +1,6 @@
 import { decideFlags, Reading, thresholdsFor, VeeThresholds } from '@voltstream/energy';
 import { Queryable } from '@voltstream/platform';
-import { CachedBaseline, FlagScope, spikeBaselines, storedAround } from './flag-context';
+import { baselineDay, CachedBaseline, FlagScope, spikeBaselines, storedAround } from './flag-context';
 import {
   ChangesByMeter,
   FlaggedReading,
@@ -20,16 +20,17 @@ export interface MeterFlagState {
 }
 
 /**
- * Applies a batch's measured readings with their flags: the context the flag rules need (stored
- * neighbours and spike baselines) is read in at most two queries for the whole batch; then
- * corrections replace their estimates, new readings are inserted, and stored readings that a new
- * one joined into a frozen run are flagged too. Returns the readings written (for `latest`) and
- * the baselines computed (for the meter rows' cache).
+ * Applies a batch's measured readings with their flags, in a fixed number of statements for the
+ * whole batch: the stored neighbours a frozen run can reach are read first; plain readings are
+ * inserted (unflagged); spike baselines are read per UTC day, so they include the batch's own
+ * earlier days; then the rules decide, corrections replace their estimates with their flags, and
+ * the new readings and stored ones that a new reading joined into a frozen run get their flags.
+ * Returns the readings written (for `latest`) and the newest baselines computed (for the meter
+ * rows' cache).
  *
- * Flags are decided per batch, which makes two approximations (docs/design.md): a batch's spikes
- * are judged against the p99 of the 28 days before the UTC day of its earliest reading, and a
- * reading that arrives late (before readings already stored) is judged against a baseline that
- * may include readings after it.
+ * Approximations (docs/design.md): a reading is judged against the 28 days before its UTC day's
+ * start, so readings earlier the same day are not in its baseline; a reading that arrives late,
+ * behind readings already stored, is judged against a baseline that may include later readings.
  */
 export async function applyMeasured(
   tx: Queryable,
@@ -39,6 +40,7 @@ export async function applyMeasured(
   changes: ChangesByMeter,
 ): Promise<{ inserted: Map<string, Reading[]>; baselines: Map<string, CachedBaseline> }> {
   const scopes: FlagScope[] = [];
+  const plain = new Map<string, FlaggedReading[]>();
   for (const [meterId, list] of measured) {
     if (list.length === 0) continue;
     const meter = meters.get(meterId)!;
@@ -51,13 +53,22 @@ export async function applyMeasured(
       last: new Date(Math.max(...times)),
       reachMs: reach,
     });
+    const unflagged = list.filter((r) => !r.replacesEstimate).map((r) => ({ at: r.at, wh: r.wh, flags: 0 }));
+    if (unflagged.length > 0) plain.set(meterId, unflagged);
   }
   const stored = await storedAround(tx, scopes);
+  const inserted = await insertReadings(tx, plain, changes);
   const cached = new Map([...meters].map(([id, m]) => [id, m.baseline]));
-  const { baselines, computed } = await spikeBaselines(tx, scopes, cached);
+  const { baselines, computed } = await spikeBaselines(
+    tx,
+    scopes.map(({ meterId }) => ({
+      meterId,
+      days: new Set(measured.get(meterId)!.map((r) => baselineDay(r.at))),
+    })),
+    cached,
+  );
 
   const replacing = new Map<string, FlaggedReading[]>();
-  const plain = new Map<string, FlaggedReading[]>();
   const reflags = new Map<string, Reflag[]>();
   for (const { meterId } of scopes) {
     const meter = meters.get(meterId)!;
@@ -66,29 +77,36 @@ export async function applyMeasured(
       intervalMinutes: meter.intervalMinutes,
       stored: neighbours,
       fresh: measured.get(meterId)!,
-      baseline: baselines.get(meterId) ?? null,
+      baselineFor: (at) => baselines.get(`${meterId}|${baselineDay(at)}`) ?? null,
       thresholds: thresholdsFor(vee, meter.intervalMinutes),
     });
+    const before = new Map(neighbours.map((r) => [r.at.getTime(), r.flags]));
+    const flagged: Reflag[] = [...decision.stored].map(([atMs, after]) => ({
+      at: new Date(atMs),
+      before: before.get(atMs)!,
+      after,
+    }));
+    const insertedAt = new Set((inserted.get(meterId) ?? []).map((r) => r.at.getTime()));
     for (const r of measured.get(meterId)!) {
       const flags = decision.fresh.get(r.at.getTime());
       // No decision: the interval is already measured (a duplicate), nothing to write.
       if (flags === undefined) continue;
-      const target = r.replacesEstimate ? replacing : plain;
-      const list = target.get(meterId) ?? [];
-      list.push({ at: r.at, wh: r.wh, flags });
-      target.set(meterId, list);
+      if (r.replacesEstimate) {
+        const list = replacing.get(meterId) ?? [];
+        list.push({ at: r.at, wh: r.wh, flags });
+        replacing.set(meterId, list);
+      } else if (flags !== 0 && insertedAt.has(r.at.getTime())) {
+        flagged.push({ at: r.at, before: 0, after: flags });
+      }
     }
-    const before = new Map(neighbours.map((r) => [r.at.getTime(), r.flags]));
-    reflags.set(
-      meterId,
-      [...decision.stored].map(([atMs, after]) => ({ at: new Date(atMs), before: before.get(atMs)!, after })),
-    );
+    reflags.set(meterId, flagged);
   }
 
   const { replaced, unmatched } = await replaceEstimates(tx, replacing, changes);
-  for (const [meterId, list] of unmatched) plain.set(meterId, [...(plain.get(meterId) ?? []), ...list]);
-  const inserted = await insertReadings(tx, plain, changes);
-  for (const [meterId, list] of replaced) inserted.set(meterId, [...(inserted.get(meterId) ?? []), ...list]);
+  const late = await insertReadings(tx, unmatched, changes);
+  for (const source of [late, replaced]) {
+    for (const [meterId, list] of source) inserted.set(meterId, [...(inserted.get(meterId) ?? []), ...list]);
+  }
   await reflagStored(tx, reflags, changes);
   return { inserted, baselines: computed };
 }

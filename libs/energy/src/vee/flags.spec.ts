@@ -18,7 +18,7 @@ describe('frozen register', () => {
       intervalMinutes: 15,
       stored: [],
       fresh: series(0, [5, 7, 7, 7, 7, 7, 8]),
-      baseline: null,
+      baselineFor: () => null,
       thresholds,
     });
     const F = QualityFlags.frozen;
@@ -30,7 +30,7 @@ describe('frozen register', () => {
       intervalMinutes: 15,
       stored: [],
       fresh: series(0, [7, 7, 7, 8]),
-      baseline: null,
+      baselineFor: () => null,
       thresholds,
     });
     assert.deepEqual(flagsOf(fresh), [0, 0, 0, 0]);
@@ -41,7 +41,7 @@ describe('frozen register', () => {
       intervalMinutes: 15,
       stored: [],
       fresh: series(0, new Array<number>(20).fill(0)),
-      baseline: null,
+      baselineFor: () => null,
       thresholds,
     });
     assert.deepEqual(flagsOf(fresh), new Array<number>(20).fill(0));
@@ -53,7 +53,7 @@ describe('frozen register', () => {
       intervalMinutes: 15,
       stored: [],
       fresh: readings,
-      baseline: null,
+      baselineFor: () => null,
       thresholds,
     });
     assert.deepEqual(flagsOf(fresh), [0, 0, 0, 0]);
@@ -64,7 +64,7 @@ describe('frozen register', () => {
       intervalMinutes: 15,
       stored: stored(0, [3, 7, 7]),
       fresh: series(3, [7, 7, 9]),
-      baseline: null,
+      baselineFor: () => null,
       thresholds,
     });
     const F = QualityFlags.frozen;
@@ -84,7 +84,7 @@ describe('frozen register', () => {
       intervalMinutes: 15,
       stored: [...stored(0, [7, 7, 7], F), { at: at(3), wh: 7, flags: QualityFlags.spike }],
       fresh: series(4, [7]),
-      baseline: null,
+      baselineFor: () => null,
       thresholds,
     });
     assert.deepEqual([...reflagged.entries()], [[at(3).getTime(), F | QualityFlags.spike]]);
@@ -95,7 +95,7 @@ describe('frozen register', () => {
       intervalMinutes: 15,
       stored: stored(0, [7]),
       fresh: series(0, [7]),
-      baseline,
+      baselineFor: () => baseline,
       thresholds,
     });
     assert.equal(fresh.size, 0);
@@ -108,7 +108,7 @@ describe('spike', () => {
       intervalMinutes: 15,
       stored: [],
       fresh: series(0, [1000, 1001]),
-      baseline,
+      baselineFor: () => baseline,
       thresholds,
     });
     assert.deepEqual(flagsOf(fresh), [0, QualityFlags.spike]);
@@ -120,7 +120,7 @@ describe('spike', () => {
       intervalMinutes: 15,
       stored: [],
       fresh: series(0, [50_000]),
-      baseline: small,
+      baselineFor: () => small,
       thresholds,
     });
     assert.deepEqual(flagsOf(fresh), [0]);
@@ -132,7 +132,7 @@ describe('spike', () => {
         intervalMinutes: 15,
         stored: [],
         fresh: series(0, [5]),
-        baseline: b,
+        baselineFor: () => b,
         thresholds,
       });
       assert.deepEqual(flagsOf(fresh), [0]);

@@ -37,8 +37,8 @@ export interface FlagInput {
   stored: readonly (Reading & { flags: number })[];
   /** The new measured readings. An instant also present in `stored` is not new and gets no flag. */
   fresh: readonly Reading[];
-  /** The meter's baseline before these readings; null when there is none. */
-  baseline: SpikeBaseline | null;
+  /** The meter's baseline for a reading at this instant (see SPIKE_WINDOW_DAYS); null when none. */
+  baselineFor: (at: Date) => SpikeBaseline | null;
   thresholds: FlagThresholds;
 }
 
@@ -56,7 +56,7 @@ export function decideFlags(input: FlagInput): FlagDecision {
   for (const r of input.fresh) {
     const atMs = r.at.getTime();
     if (!storedAt.has(atMs))
-      fresh.set(atMs, isSpike(r.wh, input.baseline, input.thresholds) ? QualityFlags.spike : 0);
+      fresh.set(atMs, isSpike(r.wh, input.baselineFor(r.at), input.thresholds) ? QualityFlags.spike : 0);
   }
   const series = new Map<number, number>();
   for (const r of input.stored) series.set(r.at.getTime(), r.wh);
