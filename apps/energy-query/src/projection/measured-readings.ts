@@ -44,13 +44,19 @@ export async function applyMeasured(
   for (const [meterId, list] of measured) {
     if (list.length === 0) continue;
     const meter = meters.get(meterId)!;
-    const times = list.map((r) => r.at.getTime());
+    // A loop, not Math.min(...): a rebuild's batch can hold more readings than call arguments.
+    let first = Infinity;
+    let last = -Infinity;
+    for (const r of list) {
+      first = Math.min(first, r.at.getTime());
+      last = Math.max(last, r.at.getTime());
+    }
     const reach =
       (thresholdsFor(vee, meter.intervalMinutes).frozenIntervals - 1) * meter.intervalMinutes * 60_000;
     scopes.push({
       meterId,
-      first: new Date(Math.min(...times)),
-      last: new Date(Math.max(...times)),
+      first: new Date(first),
+      last: new Date(last),
       reachMs: reach,
     });
     const unflagged = list.filter((r) => !r.replacesEstimate).map((r) => ({ at: r.at, wh: r.wh, flags: 0 }));
