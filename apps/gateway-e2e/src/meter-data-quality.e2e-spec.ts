@@ -110,8 +110,8 @@ describe('meter data quality through the gateway', () => {
     const history = quarterHourReadings(historyStart.toISOString(), 2 * 96, 7);
     assert.notEqual(history.at(-1)!.kwh, 0.321);
     token = dataOf(await recordReadings(user, meterId, history)).recordReadings.consistencyToken;
-    // The history is projected before the day is sent: a projector batch holding both would judge
-    // the whole batch against the baseline before the history (docs/design.md, approximations).
+    // The history is projected before the day is sent, so what is checked below does not depend
+    // on how the projector batches them (docs/design.md, approximations).
     dataOf(await dataQuality(user, meterId, historyStart, flagDay, token));
     for (const batch of [frozen.slice(0, 7), frozen.slice(7), [spike], beforeGap, afterGap]) {
       token = dataOf(await recordReadings(user, meterId, batch)).recordReadings.consistencyToken;
