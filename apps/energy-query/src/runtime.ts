@@ -14,6 +14,7 @@ import { EnergyQueryConfig } from './config';
 import { ReadModel1732300000000 } from './migrations/1732300000000-read-model';
 import { PartitionReadings1732400000000 } from './migrations/1732400000000-partition-readings';
 import { ReadModelVersions1767400000000 } from './migrations/1767400000000-read-model-versions';
+import { DataQuality1767600000000 } from './migrations/1767600000000-data-quality';
 import { EnergyProjection, EnergyProjectionResult } from './projection/energy-projection';
 import { publishLatestReadings } from './projection/live-readings';
 
@@ -22,6 +23,7 @@ export const READ_MODEL_MIGRATIONS = [
   ReadModel1732300000000,
   PartitionReadings1732400000000,
   ProjectionDeadLetters1767300000000,
+  DataQuality1767600000000,
 ];
 
 /** The Redis namespace of cached consumption pages. */
@@ -57,7 +59,7 @@ export class EnergyQueryRuntime implements Stoppable {
       this.cache.hitRatio(),
     );
 
-    const projection = new EnergyProjection();
+    const projection = new EnergyProjection(config.vee);
     this.projector = this.readSide.addProjection({
       topic: Topics.energy,
       groupId: config.consumerGroup,

@@ -5,3 +5,7 @@ export * from './meter';
 export * from './readings';
 export * from './consumption';
 export * from './vee/estimation';
+export * from './vee/flags';
+export * from './vee/thresholds';
+export * from './vee/quality-rollup';
+export * from './vee/data-quality';

@@ -2,7 +2,9 @@ import { Inject } from '@nestjs/common';
 import { Args, Context, Parent, Query, ResolveField, ResolveReference, Resolver } from '@nestjs/graphql';
 import { ENERGY_AGGREGATE, issuedConsistencyToken, notFound, UUID_PATTERN } from '@voltstream/contracts';
 import { Authenticator, consistencyTokenOf, GraphQLContext, isOwnerOrAdmin } from '@voltstream/platform';
+import { MeterDataQuality } from '@voltstream/energy';
 import { ConsumptionArgs, ConsumptionPage, readConsumption } from '../consumption/consumption-reads';
+import { DataQualityArgs, readDataQuality } from '../quality/data-quality-reads';
 import { EnergyQueryRuntime } from '../runtime';
 import { readsOf } from './energy-reads';
 import { MeterView, metersOwnedBy, waitForMeterVersion } from './meter-reads';
@@ -67,6 +69,23 @@ export class MeterResolver {
     });
     await this.runtime.cache.set(meter.id, field, minVersion, page);
     return page;
+  }
+
+  /** Never cached: it is cheap (two queries) and its window moves with now. */
+  @ResolveField('dataQuality')
+  async dataQuality(
+    @Parent() meter: MeterView,
+    @Args() args: DataQualityArgs & { consistency?: string | null },
+    @Context() context: GraphQLContext,
+  ): Promise<MeterDataQuality> {
+    const minVersion = Math.max(
+      meter.version,
+      this.tokenVersion(consistencyTokenOf(context, args.consistency), meter.id),
+    );
+    return readsOf(this.runtime, context).read(async (db) => {
+      await waitForMeterVersion(db, meter.id, minVersion, this.runtime.config.consistencyWaitMs);
+      return readDataQuality(db, meter, args, new Date());
+    });
   }
 
   /** The same rule as `meter(id)`: another user's meter looks exactly like a missing one. */

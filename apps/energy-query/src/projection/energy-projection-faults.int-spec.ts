@@ -7,13 +7,12 @@ import { ReadModelHarness } from '@voltstream/platform/testing';
 import { eventually } from '@voltstream/testing';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { ReadModel1732300000000 } from '../migrations/1732300000000-read-model';
-import { PartitionReadings1732400000000 } from '../migrations/1732400000000-partition-readings';
+import { READ_MODEL_MIGRATIONS } from '../runtime';
 import { EnergyProjection } from './energy-projection';
 
 const harness = new ReadModelHarness({
   name: 'energyfaults',
-  migrations: [ReadModel1732300000000, PartitionReadings1732400000000],
+  migrations: READ_MODEL_MIGRATIONS,
   tables: {},
 });
 
@@ -38,7 +37,7 @@ class Meter {
     });
   }
 
-  /** Four quarter-hour readings of a day of its own; `schemaVersion` 2 is one today's code does not know. */
+  /** Four quarter-hour readings of a day of its own; `schemaVersion` 3 is one today's code does not know. */
   readings(schemaVersion = 1): EventEnvelope {
     const day = Date.parse('2026-10-21T00:00:00Z') + this.version * 86_400_000;
     const readings = [1, 2, 3, 4].map((i) => ({
@@ -62,14 +61,14 @@ class Meter {
   }
 }
 
-/** The projection after "the fix": it reads ReadingsRecorded v2 (here: the v1 shape). */
+/** The projection after "the fix": it reads ReadingsRecorded v3 (here: the v1 shape). */
 function fixedProjection(): EnergyProjection {
   const projection = new EnergyProjection();
   const apply = projection.apply.bind(projection);
   projection.apply = (events, tx) =>
     apply(
       events.map((e) =>
-        e.envelope.schemaVersion === 2 ? { ...e, envelope: { ...e.envelope, schemaVersion: 1 } } : e,
+        e.envelope.schemaVersion === 3 ? { ...e, envelope: { ...e.envelope, schemaVersion: 1 } } : e,
       ),
       tx,
     );
@@ -123,7 +122,8 @@ describe('energy projection under faults', () => {
     try {
       const [a, b, c, d] = [new Meter(), new Meter(), new Meter(), new Meter()];
       await topic.publish([a.registered(), b.registered(), d.registered()]);
-      const poison = a.readings(2);
+      // v2 became real with VEE (replacesEstimateWh); v3 is the one nobody knows yet.
+      const poison = a.readings(3);
       await topic.publish([poison, b.readings()]);
       await topic.publishRaw(d.id, '{"this is": not json');
       const dReadings = d.readings();

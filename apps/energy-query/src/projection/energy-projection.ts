@@ -1,9 +1,13 @@
 import { EnergyEventTypes, MeterRegisteredV1, parseEnergyEvent } from '@voltstream/contracts';
-import { Bucket, Reading, rollupDeltas } from '@voltstream/energy';
+import { DEFAULT_VEE_THRESHOLDS, Reading, VeeThresholds } from '@voltstream/energy';
 import { ConsumedEvent, Projection, Queryable, UnapplicableEventError } from '@voltstream/platform';
+import { CachedBaseline } from './flag-context';
+import { applyMeasured, MeasuredReading, MeterFlagState } from './measured-readings';
+import { ChangesByMeter, insertEstimates } from './interval-writes';
 import { ReadingPartitions } from './reading-partitions';
+import { upsertRollups } from './rollup-writes';
 
-interface MeterState {
+interface MeterState extends MeterFlagState {
   version: number;
   timezone: string;
   intervalMinutes: number;
@@ -12,19 +16,21 @@ interface MeterState {
 export interface EnergyProjectionResult {
   /** Meter id → the version the read model reached in this batch. */
   versions: Map<string, number>;
-  /** Newest reading per meter in this batch, for live subscribers. */
+  /** Newest measured reading per meter in this batch, for live subscribers. */
   latest: Map<string, Reading>;
 }
 
 /**
- * Projects energy events into meters, raw readings and hourly/daily rollups with set-based SQL:
- * a whole Kafka batch costs a handful of statements, not one per reading. Events at or below a
- * meter's applied version are skipped, and readings already present add nothing to the rollups,
- * so applying a batch twice leaves the same read model.
+ * Projects energy events into meters, intervals (measured or estimated, with quality flags) and
+ * hourly/daily rollups with set-based SQL: a whole Kafka batch costs a handful of statements, not
+ * one per reading. Events at or below a meter's applied version are skipped, and intervals
+ * already present add nothing to the rollups, so applying a batch twice leaves the same read model.
  */
 export class EnergyProjection implements Projection<EnergyProjectionResult> {
   readonly name = 'energy-read-model';
   private readonly partitions = new ReadingPartitions();
+
+  constructor(private readonly thresholds: VeeThresholds = DEFAULT_VEE_THRESHOLDS) {}
 
   async apply(events: readonly ConsumedEvent[], tx: Queryable): Promise<EnergyProjectionResult> {
     const parsed = events.map(({ envelope }) => ({
@@ -34,7 +40,8 @@ export class EnergyProjection implements Projection<EnergyProjectionResult> {
     const meterIds = [...new Set(parsed.map(({ envelope }) => envelope.aggregateId))];
     const state = await loadMeters(tx, meterIds);
     const registrations: MeterRegisteredV1[] = [];
-    const newReadings = new Map<string, Reading[]>();
+    const measured = new Map<string, MeasuredReading[]>();
+    const estimates = new Map<string, Reading[]>();
     const versions = new Map<string, number>();
 
     for (const { envelope, event } of parsed) {
@@ -48,6 +55,7 @@ export class EnergyProjection implements Projection<EnergyProjectionResult> {
             version: 1,
             timezone: event.payload.timezone,
             intervalMinutes: event.payload.intervalMinutes,
+            baseline: null,
           });
           break;
         case EnergyEventTypes.ReadingsRecorded: {
@@ -56,14 +64,23 @@ export class EnergyProjection implements Projection<EnergyProjectionResult> {
               `readings for meter ${meterId}, which the read model does not know`,
             );
           current.version = envelope.aggregateVersion;
-          const list = newReadings.get(meterId) ?? [];
-          for (const r of event.payload.readings) list.push({ at: new Date(r.at), wh: r.wh });
-          newReadings.set(meterId, list);
+          const list = measured.get(meterId) ?? [];
+          for (const r of event.payload.readings)
+            list.push({ at: new Date(r.at), wh: r.wh, replacesEstimate: r.replacesEstimateWh !== null });
+          measured.set(meterId, list);
           break;
         }
-        case EnergyEventTypes.IntervalsEstimated:
-          // VEE (issue #14): the consumer's handling lands with its branch; until then refuse.
-          throw new UnapplicableEventError(`${event.type} is not applied by this consumer yet`);
+        case EnergyEventTypes.IntervalsEstimated: {
+          if (!current)
+            throw new UnapplicableEventError(
+              `estimates for meter ${meterId}, which the read model does not know`,
+            );
+          current.version = envelope.aggregateVersion;
+          const list = estimates.get(meterId) ?? [];
+          for (const e of event.payload.intervals) list.push({ at: new Date(e.at), wh: e.wh });
+          estimates.set(meterId, list);
+          break;
+        }
         default: {
           const exhaustive: never = event;
           throw new Error(`unhandled event ${String(exhaustive)}`);
@@ -73,27 +90,49 @@ export class EnergyProjection implements Projection<EnergyProjectionResult> {
     }
 
     await insertMeters(tx, registrations);
-    await this.partitions.ensureFor(
-      tx,
-      [...newReadings.values()].flat().map((r) => r.at),
-    );
-    const inserted = await insertReadings(tx, newReadings);
-    await upsertRollups(tx, inserted, state);
+    await this.partitions.ensureFor(tx, [
+      ...[...measured.values()].flat().map((r) => r.at),
+      ...[...estimates.values()].flat().map((e) => e.at),
+    ]);
+    const changes: ChangesByMeter = new Map();
+    // Estimates first: a correction later in the same batch then finds the estimate it replaces.
+    await insertEstimates(tx, estimates, changes);
+    const { inserted, baselines } = await applyMeasured(tx, measured, state, this.thresholds, changes);
+    await upsertRollups(tx, changes, state);
     const latest = latestPerMeter(inserted);
-    await updateMeters(tx, versions, latest);
+    await updateMeters(tx, versions, latest, baselines);
     return { versions, latest };
   }
 }
 
 async function loadMeters(tx: Queryable, ids: string[]): Promise<Map<string, MeterState>> {
-  const rows = await tx.query<{ id: string; version: number; timezone: string; interval_minutes: number }[]>(
-    'SELECT id, version, timezone, interval_minutes FROM meters WHERE id = ANY($1::uuid[]) FOR UPDATE',
+  const rows = await tx.query<
+    {
+      id: string;
+      version: number;
+      timezone: string;
+      interval_minutes: number;
+      spike_day: string | null;
+      spike_p99_wh: string | null;
+      spike_sample: number | null;
+    }[]
+  >(
+    `SELECT id, version, timezone, interval_minutes, spike_day::text, spike_p99_wh::text, spike_sample
+     FROM meters WHERE id = ANY($1::uuid[]) FOR UPDATE`,
     [ids],
   );
   return new Map(
     rows.map((r) => [
       r.id,
-      { version: r.version, timezone: r.timezone, intervalMinutes: r.interval_minutes },
+      {
+        version: r.version,
+        timezone: r.timezone,
+        intervalMinutes: r.interval_minutes,
+        baseline:
+          r.spike_day === null
+            ? null
+            : { day: r.spike_day, p99Wh: Number(r.spike_p99_wh), sample: r.spike_sample ?? 0 },
+      },
     ]),
   );
 }
@@ -117,83 +156,6 @@ async function insertMeters(tx: Queryable, meters: readonly MeterRegisteredV1[])
   );
 }
 
-/** Inserts readings not yet present and returns only those, grouped per meter. */
-async function insertReadings(
-  tx: Queryable,
-  readings: ReadonlyMap<string, Reading[]>,
-): Promise<Map<string, Reading[]>> {
-  const meterIds: string[] = [];
-  const instants: string[] = [];
-  const whs: number[] = [];
-  for (const [meterId, list] of readings) {
-    for (const r of list) {
-      meterIds.push(meterId);
-      instants.push(r.at.toISOString());
-      whs.push(r.wh);
-    }
-  }
-  const inserted = new Map<string, Reading[]>();
-  if (meterIds.length === 0) return inserted;
-  const rows = await tx.query<{ meter_id: string; at: Date; wh: string }[]>(
-    `INSERT INTO readings (meter_id, at, wh)
-     SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[])
-     ON CONFLICT (meter_id, at) DO NOTHING
-     RETURNING meter_id, at, wh`,
-    [meterIds, instants, whs],
-  );
-  for (const row of rows) {
-    const list = inserted.get(row.meter_id) ?? [];
-    list.push({ at: row.at, wh: Number(row.wh) });
-    inserted.set(row.meter_id, list);
-  }
-  return inserted;
-}
-
-async function upsertRollups(
-  tx: Queryable,
-  inserted: ReadonlyMap<string, Reading[]>,
-  state: ReadonlyMap<string, MeterState>,
-): Promise<void> {
-  const hourly: { meterId: string; bucket: Bucket }[] = [];
-  const daily: { meterId: string; date: string; bucket: Bucket }[] = [];
-  for (const [meterId, readings] of inserted) {
-    const deltas = rollupDeltas(readings, state.get(meterId)!);
-    for (const bucket of deltas.hourly.values()) hourly.push({ meterId, bucket });
-    for (const [date, bucket] of deltas.daily) daily.push({ meterId, date, bucket });
-  }
-  if (hourly.length > 0) {
-    await tx.query(
-      `INSERT INTO consumption_hourly (meter_id, bucket_start, bucket_end, wh, readings)
-       SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::bigint[], $5::int[])
-       ON CONFLICT (meter_id, bucket_start) DO UPDATE
-         SET wh = consumption_hourly.wh + EXCLUDED.wh, readings = consumption_hourly.readings + EXCLUDED.readings`,
-      columns(hourly, (h) => [
-        h.meterId,
-        h.bucket.start.toISOString(),
-        h.bucket.end.toISOString(),
-        h.bucket.wh,
-        h.bucket.readings,
-      ]),
-    );
-  }
-  if (daily.length > 0) {
-    await tx.query(
-      `INSERT INTO consumption_daily (meter_id, local_date, bucket_start, bucket_end, wh, readings)
-       SELECT * FROM unnest($1::uuid[], $2::date[], $3::timestamptz[], $4::timestamptz[], $5::bigint[], $6::int[])
-       ON CONFLICT (meter_id, local_date) DO UPDATE
-         SET wh = consumption_daily.wh + EXCLUDED.wh, readings = consumption_daily.readings + EXCLUDED.readings`,
-      columns(daily, (d) => [
-        d.meterId,
-        d.date,
-        d.bucket.start.toISOString(),
-        d.bucket.end.toISOString(),
-        d.bucket.wh,
-        d.bucket.readings,
-      ]),
-    );
-  }
-}
-
 function latestPerMeter(inserted: ReadonlyMap<string, Reading[]>): Map<string, Reading> {
   const latest = new Map<string, Reading>();
   for (const [meterId, readings] of inserted) {
@@ -203,10 +165,12 @@ function latestPerMeter(inserted: ReadonlyMap<string, Reading[]>): Map<string, R
   return latest;
 }
 
+/** Versions, newest measured reading, and the spike baselines computed in this batch. */
 async function updateMeters(
   tx: Queryable,
   versions: ReadonlyMap<string, number>,
   latest: ReadonlyMap<string, Reading>,
+  baselines: ReadonlyMap<string, CachedBaseline>,
 ): Promise<void> {
   if (versions.size === 0) return;
   const ids = [...versions.keys()];
@@ -214,20 +178,21 @@ async function updateMeters(
     `UPDATE meters m SET
        version = GREATEST(m.version, v.version),
        latest_at = CASE WHEN v.latest_at IS NOT NULL AND (m.latest_at IS NULL OR v.latest_at > m.latest_at) THEN v.latest_at ELSE m.latest_at END,
-       latest_wh = CASE WHEN v.latest_at IS NOT NULL AND (m.latest_at IS NULL OR v.latest_at > m.latest_at) THEN v.latest_wh ELSE m.latest_wh END
-     FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::bigint[]) AS v(id, version, latest_at, latest_wh)
+       latest_wh = CASE WHEN v.latest_at IS NOT NULL AND (m.latest_at IS NULL OR v.latest_at > m.latest_at) THEN v.latest_wh ELSE m.latest_wh END,
+       spike_day = COALESCE(v.spike_day, m.spike_day),
+       spike_p99_wh = CASE WHEN v.spike_day IS NULL THEN m.spike_p99_wh ELSE v.spike_p99_wh END,
+       spike_sample = CASE WHEN v.spike_day IS NULL THEN m.spike_sample ELSE v.spike_sample END
+     FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::bigint[], $5::date[], $6::bigint[], $7::int[])
+       AS v(id, version, latest_at, latest_wh, spike_day, spike_p99_wh, spike_sample)
      WHERE m.id = v.id`,
     [
       ids,
       ids.map((id) => versions.get(id)!),
       ids.map((id) => latest.get(id)?.at.toISOString() ?? null),
       ids.map((id) => latest.get(id)?.wh ?? null),
+      ids.map((id) => baselines.get(id)?.day ?? null),
+      ids.map((id) => baselines.get(id)?.p99Wh ?? null),
+      ids.map((id) => baselines.get(id)?.sample ?? null),
     ],
   );
-}
-
-/** Row objects → one array per column, the shape `unnest` takes. */
-function columns<T>(rows: readonly T[], pick: (row: T) => unknown[]): unknown[][] {
-  const picked = rows.map(pick);
-  return picked[0].map((_, i) => picked.map((row) => row[i]));
 }

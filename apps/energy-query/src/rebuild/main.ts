@@ -12,6 +12,7 @@ import {
   RedisConfig,
   createRedis,
 } from '@voltstream/platform';
+import { readVeeThresholds } from '../config';
 import { EnergyProjection } from '../projection/energy-projection';
 import { CONSUMPTION_CACHE, READ_MODEL_MIGRATIONS } from '../runtime';
 import { parseRebuildArgs, RebuildCommand, USAGE, UsageError, versionLines } from './rebuild-cli';
@@ -30,6 +31,7 @@ async function main(command: RebuildCommand): Promise<void> {
   // How close to the topic's end the new version must be before the cut-over holds the live projector.
   const catchUpOffsets = reader.int('REBUILD_CUT_OVER_LAG', 1000, { min: 0 });
   const sampleEveryMs = reader.int('REBUILD_SAMPLE_MS', 1000, { min: 50 });
+  const vee = readVeeThresholds(reader);
   reader.done();
   const print = (line: string) => process.stdout.write(`${line}\n`);
   const rebuild = new ReadModelRebuild(
@@ -37,7 +39,7 @@ async function main(command: RebuildCommand): Promise<void> {
       key: 'energy',
       topic: Topics.energy,
       liveGroup,
-      projection: () => new EnergyProjection(),
+      projection: () => new EnergyProjection(vee),
       migrations: READ_MODEL_MIGRATIONS,
       afterCutOver: () => dropCachedPages(redis, cacheTtlSeconds),
     },
