@@ -39,6 +39,8 @@ const SESSION_TIMEOUT_MS = 10_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const DAY_MS = 86_400_000;
+
 /** Day `i` (0-based) from July 2026, as 96 quarter-hour readings. */
 const dayBatch = (i: number, seed: number): Readings =>
   quarterHourReadings(new Date(Date.UTC(2026, 6, 1 + i)).toISOString(), 96, seed);
@@ -303,13 +305,18 @@ describe('projector instances: slow batches, stops and hand-overs', () => {
     const churn: string[] = [];
     let churning = true;
     let days = 0;
+    const newestDay = Math.floor(Date.now() / 3_600_000) * 3_600_000 - DAY_MS;
     // The writer keeps recording new days until the churn is over, so every change of the
     // group happens while events are being produced and consumed.
     const writeLoad = (async () => {
       for (; churning || days < 4; days += 1) {
-        // From January 2026 on, paced, so that no day of the run reaches today's date.
+        // Whole days, newest first, the newest ending at the last whole hour, paced: the history
+        // never has a gap past the grace period, so the write side estimates nothing (VEE fills
+        // the 48 h after a meter's last reading once it holds two weeks of same-slot history,
+        // which a long churn written oldest first reaches).
+        const day = new Date(newestDay - days * DAY_MS).toISOString();
         for (const [m, meterId] of meterIds.entries())
-          await recordUntilAnswered(token, meterId, dayBatch(days - 170, m + 3));
+          await recordUntilAnswered(token, meterId, quarterHourReadings(day, 96, m + 3));
         await sleep(300);
       }
     })();
