@@ -4,7 +4,6 @@ import {
   EventOutbox,
   JsonLogger,
   ProjectionConsumers,
-  ProjectionDeadLetters1767300000000,
   Readiness,
   ServiceMetrics,
   Stoppable,
@@ -17,10 +16,6 @@ import { BillingRun } from './issue-invoice/billing-run';
 import { BillingRunMetrics } from './issue-invoice/billing-run-metrics';
 import { InvoiceScheduler } from './issue-invoice/invoice-scheduler';
 import { IssueInvoiceHandler } from './issue-invoice/issue-invoice.handler';
-import { BillingSchema1733000000000 } from './migrations/1733000000000-billing-schema';
-import { CreditNotes1767400000000 } from './migrations/1767400000000-credit-notes';
-import { LateUsage1767500000000 } from './migrations/1767500000000-late-usage';
-import { EstimatedUsage1767600000000 } from './migrations/1767600000000-estimated-usage';
 import { OpenBillingAccountHandler } from './open-billing-account/open-billing-account.handler';
 import { PayInvoiceHandler } from './pay-invoice/pay-invoice.handler';
 import { HttpPaymentProvider } from './pay-invoice/payment-provider';
@@ -28,6 +23,7 @@ import { PaymentReconciler } from './pay-invoice/payment-reconciler';
 import { VoidInvoiceHandler } from './void-invoice/void-invoice.handler';
 import { SettlePaymentHandler } from './payment-webhook/settle-payment.handler';
 import { UsageLedgerProjection } from './usage/usage-ledger.projection';
+import { BILLING_COMMAND_MIGRATIONS } from './migrations';
 
 /**
  * Everything billing-command runs on: its database with the outbox relay, the usage ledger fed
@@ -62,13 +58,7 @@ export class BillingCommandRuntime implements Stoppable {
       kafka: config.kafka,
       topic: Topics.billing,
       topicPartitions: config.topicPartitions,
-      migrations: [
-        BillingSchema1733000000000,
-        ProjectionDeadLetters1767300000000,
-        CreditNotes1767400000000,
-        LateUsage1767500000000,
-        EstimatedUsage1767600000000,
-      ],
+      migrations: BILLING_COMMAND_MIGRATIONS,
       logger,
       metrics: this.metrics,
       readiness: this.readiness,

@@ -1,10 +1,7 @@
-import { createDataSource, migrate, ProjectionDeadLetters1767300000000 } from '@voltstream/platform';
+import { createDataSource, migrate } from '@voltstream/platform';
 import { createScratchDatabase, testSettings } from '@voltstream/testing';
 import { DataSource } from 'typeorm';
-import { BillingSchema1733000000000 } from '../migrations/1733000000000-billing-schema';
-import { CreditNotes1767400000000 } from '../migrations/1767400000000-credit-notes';
-import { LateUsage1767500000000 } from '../migrations/1767500000000-late-usage';
-import { EstimatedUsage1767600000000 } from '../migrations/1767600000000-estimated-usage';
+import { BILLING_COMMAND_MIGRATIONS } from '../migrations';
 
 /** billing-command's schema in a database of its own, for projections and issuers run without the service. */
 export async function scratchBillingCommandSchema(): Promise<{ db: DataSource; drop: () => Promise<void> }> {
@@ -17,13 +14,7 @@ export async function scratchBillingCommandSchema(): Promise<{ db: DataSource; d
     poolSize: 4,
     connectTimeoutMs: 3000,
     statementTimeoutMs: 10_000,
-    migrations: [
-      BillingSchema1733000000000,
-      ProjectionDeadLetters1767300000000,
-      CreditNotes1767400000000,
-      LateUsage1767500000000,
-      EstimatedUsage1767600000000,
-    ],
+    migrations: BILLING_COMMAND_MIGRATIONS,
   });
   await db.initialize();
   await migrate(db, 'billing-command-test');
