@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { decodeConsistencyToken, encodeConsistencyToken, issuedConsistencyToken } from './consistency-token';
 import { DomainError } from './errors';
 import { LiveChannels, parseEntityChangeMessage, parseReadingMessage } from './live-updates';
-import { parseEnergyEvent, UnknownEventError } from './energy/energy-events';
+import { energyChanges, EnergyEventTypes, parseEnergyEvent, UnknownEventError } from './energy/energy-events';
 import { parseEnvelope } from './envelope';
 import { ContractViolation } from './validation';
 
@@ -90,5 +90,34 @@ describe('live update messages', () => {
     }
     assert.equal(parseReadingMessage('{"at":"2026-11-01T00:15:00.000Z","kwh":"0.25"}'), null);
     assert.equal(LiveChannels.feedUpdates('u1'), 'feeds:feed-updates:u1');
+  });
+});
+
+describe('energy changes of an event', () => {
+  const meterId = '7d1c2f4e-8a43-4c55-9d5b-0c6f6d7a1b2c';
+  const at = '2026-06-01T11:45:00.000Z';
+
+  it('counts an estimate in full, all of it estimated', () => {
+    const event = parseEnergyEvent(EnergyEventTypes.IntervalsEstimated, 1, {
+      meterId,
+      intervals: [{ at, wh: 80 }],
+    });
+    assert.ok(event.type === EnergyEventTypes.IntervalsEstimated);
+    assert.deepEqual(energyChanges(event), [{ at, wh: 80, estimatedWh: 80 }]);
+  });
+
+  it('adds only the difference of a reading that replaces an estimate and takes the estimate out', () => {
+    const event = parseEnergyEvent(EnergyEventTypes.ReadingsRecorded, 2, {
+      meterId,
+      readings: [
+        { at, wh: 120, replacesEstimateWh: 80 },
+        { at: '2026-06-01T12:00:00.000Z', wh: 30, replacesEstimateWh: null },
+      ],
+    });
+    assert.ok(event.type === EnergyEventTypes.ReadingsRecorded);
+    assert.deepEqual(energyChanges(event), [
+      { at, wh: 40, estimatedWh: -80 },
+      { at: '2026-06-01T12:00:00.000Z', wh: 30, estimatedWh: 0 },
+    ]);
   });
 });

@@ -1,4 +1,9 @@
-import { EnergyEventTypes, parseEnergyEvent, readingIntervalStart } from '@voltstream/contracts';
+import {
+  energyChanges,
+  EnergyEventTypes,
+  parseEnergyEvent,
+  readingIntervalStart,
+} from '@voltstream/contracts';
 import { ConsumedEvent, Projection, Queryable, UnapplicableEventError } from '@voltstream/platform';
 
 const HOUR_MS = 3_600_000;
@@ -72,28 +77,16 @@ export class UsageLedgerProjection implements Projection<void> {
           meters.set(meterId, { version: envelope.aggregateVersion, intervalMinutes: meter.intervalMinutes });
           break;
         }
-        case EnergyEventTypes.ReadingsRecorded: {
+        case EnergyEventTypes.ReadingsRecorded:
+        case EnergyEventTypes.IntervalsEstimated: {
           if (!current)
             throw new UnapplicableEventError(
               `readings for meter ${meterId}, which billing does not know yet`,
             );
           current.version = envelope.aggregateVersion;
           versions.set(meterId, current.version);
-          for (const reading of event.payload.readings) {
-            const replaced = reading.replacesEstimateWh ?? 0;
-            add(meterId, reading.at, current.intervalMinutes, reading.wh - replaced, -replaced);
-          }
-          break;
-        }
-        case EnergyEventTypes.IntervalsEstimated: {
-          if (!current)
-            throw new UnapplicableEventError(
-              `estimates for meter ${meterId}, which billing does not know yet`,
-            );
-          current.version = envelope.aggregateVersion;
-          versions.set(meterId, current.version);
-          for (const interval of event.payload.intervals)
-            add(meterId, interval.at, current.intervalMinutes, interval.wh, interval.wh);
+          for (const change of energyChanges(event))
+            add(meterId, change.at, current.intervalMinutes, change.wh, change.estimatedWh);
           break;
         }
         default: {

@@ -1,4 +1,4 @@
-import { EnergyEvent, EnergyEventTypes, parseEnergyEvent, UUID_PATTERN } from '@voltstream/contracts';
+import { energyChanges, EnergyEventTypes, parseEnergyEvent, UUID_PATTERN } from '@voltstream/contracts';
 import { usageByMonth } from '@voltstream/feeds';
 import { ConsumedEvent, Projection, Queryable, UnapplicableEventError } from '@voltstream/platform';
 import { AchievementAwarder } from './achievement-awarder';
@@ -85,19 +85,4 @@ export class EnergyFactsProjection implements Projection<number> {
     }
     return this.awarder.award(tx, causes);
   }
-}
-
-/**
- * How an event changes a meter's energy: an estimate adds its Wh (estimated intervals count
- * towards a month, like measured ones); a measured reading that replaces an estimate adds only
- * the difference, so the month holds the measured value once.
- */
-function energyChanges(
-  event: Extract<EnergyEvent, { type: 'energy.ReadingsRecorded' | 'energy.IntervalsEstimated' }>,
-): { at: string; wh: number }[] {
-  if (event.type === EnergyEventTypes.IntervalsEstimated) return event.payload.intervals;
-  return event.payload.readings.map(({ at, wh, replacesEstimateWh }) => ({
-    at,
-    wh: wh - (replacesEstimateWh ?? 0),
-  }));
 }

@@ -99,3 +99,31 @@ export class UnknownEventError extends Error {
 export function readingIntervalStart(at: Date, intervalMinutes: number): Date {
   return new Date(at.getTime() - intervalMinutes * 60_000);
 }
+
+/** An event that changes a meter's energy: measured readings or estimated intervals. */
+export type EnergyChangingEvent = Extract<
+  EnergyEvent,
+  { type: typeof EnergyEventTypes.ReadingsRecorded | typeof EnergyEventTypes.IntervalsEstimated }
+>;
+
+/** How one interval's energy changes: in total (`wh`) and in its estimated part (`estimatedWh`). */
+export interface EnergyChange {
+  at: string;
+  wh: number;
+  estimatedWh: number;
+}
+
+/**
+ * The one rule every consumer that sums energy follows: an estimate adds its Wh, all of it
+ * estimated; a measured reading that replaces an estimate adds only the difference and takes the
+ * estimate out of the estimated part, so a total holds the measured value once.
+ */
+export function energyChanges(event: EnergyChangingEvent): EnergyChange[] {
+  if (event.type === EnergyEventTypes.IntervalsEstimated) {
+    return event.payload.intervals.map(({ at, wh }) => ({ at, wh, estimatedWh: wh }));
+  }
+  return event.payload.readings.map(({ at, wh, replacesEstimateWh }) => {
+    const replaced = replacesEstimateWh ?? 0;
+    return { at, wh: wh - replaced, estimatedWh: 0 - replaced };
+  });
+}
