@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gql, userHeaders } from '../lib/graphql.mjs';
 import { formatNumber, latencyStats, progress } from '../lib/runner.mjs';
-import { followRun } from './billing-run.mjs';
+import { billByMonthlyRun, monthlyRunRow } from './billing-run.mjs';
 import {
   billingCommandClient,
   createTariff,
@@ -548,43 +548,24 @@ export default {
 };
 
 /**
- * Makes `accounts` due for `period` (opened before it) and follows the scheduler's next pass over
- * them on billing-command's /metrics, as the billing-run suite does; returns the scenario row and
- * the invoices it issued, for the payment scenario.
+ * The scheduler's monthly run over `accounts` (made due for `period`), as the billing-run suite
+ * follows it; returns the scenario row and the invoices it issued, for the payment scenario.
  */
 async function monthlyRun(client, accounts, period) {
-  const accountIds = accounts.map((a) => a.accountId);
-  await client.query('UPDATE billing_accounts SET opened_at = $2 WHERE id = ANY($1::uuid[])', [
-    accountIds,
-    new Date(period.start.getTime() - 86_400_000),
-  ]);
-  progress(
-    `billing-command.monthly-run: ${formatNumber(accounts.length)} accounts due; waiting for the scheduler`,
+  const billed = await billByMonthlyRun(
+    client,
+    accounts.map((a) => a.accountId),
+    period,
+    'billing-command.monthly-run',
   );
-  const { value: run, cpu } = await withCpu(() => followRun(accounts.length));
-  const { rows } = await client.query(
-    `SELECT id, total_minor::text, currency FROM invoices WHERE account_id = ANY($1::uuid[]) AND period_end = $2`,
-    [accountIds, period.end],
-  );
-  const perSec = rows.length / run.seconds;
-  const runRow = {
-    scenario: 'billing-command.monthly-run',
-    description:
-      `The scheduler's monthly run (BillingRun: BILLING_RUN_BATCH_SIZE accounts per transaction, ` +
+  const runRow = monthlyRunRow(
+    'billing-command.monthly-run',
+    `The scheduler's monthly run (BillingRun: BILLING_RUN_BATCH_SIZE accounts per transaction, ` +
       `BILLING_RUN_CONCURRENCY batches at once) invoicing the other ${formatNumber(accounts.length)} accounts for the ` +
       'same month. Timed from billing-command /metrics showing the run start to it showing the run end.',
-    kind: 'loop',
-    connections: 1,
-    durationSec: Math.round(run.seconds * 100) / 100,
-    requests: rows.length,
-    rps: Math.round(perSec * 10) / 10,
-    latencyMs: { p50: null, p95: null, p99: null },
-    errors: { total: run.end.failedBatches - run.before.failedBatches, samples: [] },
-    metrics: { invoices: rows.length, due: run.start.due },
-    cpu: cpu.usage,
-  };
-  runRow.summary = `${formatNumber(runRow.rps)} invoices/s: ${formatNumber(rows.length)} in ${formatNumber(runRow.durationSec)} s`;
-  const runInvoices = rows.map((r) => ({
+    billed,
+  );
+  const runInvoices = billed.issued.map((r) => ({
     id: r.id,
     totalMinor: Number(r.total_minor),
     currency: r.currency,

@@ -85,6 +85,45 @@ export async function followRun(due) {
   }
 }
 
+/**
+ * Makes the accounts due for `period` (opened the day before it), follows the scheduler's next
+ * pass over them on /metrics and reads the invoices it issued them for the period.
+ */
+export async function billByMonthlyRun(client, accountIds, period, label) {
+  await client.query('UPDATE billing_accounts SET opened_at = $2 WHERE id = ANY($1::uuid[])', [
+    accountIds,
+    new Date(period.start.getTime() - 86_400_000),
+  ]);
+  progress(`${label}: ${formatNumber(accountIds.length)} accounts due; waiting for the scheduler`);
+  const { value: run, cpu } = await withCpu(() => followRun(accountIds.length));
+  const { rows: issued } = await client.query(
+    `SELECT id, account_id, total_minor::text, currency, lines, issued_at FROM invoices
+     WHERE account_id = ANY($1::uuid[]) AND period_end = $2`,
+    [accountIds, period.end],
+  );
+  return { run, cpu, issued };
+}
+
+/** The scenario row of a monthly run: one "request" per invoice, timed by billing-command's /metrics. */
+export function monthlyRunRow(scenario, description, { run, cpu, issued }) {
+  const failedBatches = run.end.failedBatches - run.before.failedBatches;
+  const row = {
+    scenario,
+    description,
+    kind: 'loop',
+    connections: 1,
+    durationSec: Math.round(run.seconds * 100) / 100,
+    requests: issued.length,
+    rps: Math.round((issued.length / run.seconds) * 10) / 10,
+    latencyMs: { p50: null, p95: null, p99: null },
+    errors: { total: failedBatches, samples: [] },
+    metrics: { invoices: issued.length, due: run.start.due, failedBatches },
+    cpu: cpu.usage,
+  };
+  row.summary = `${formatNumber(row.rps)} invoices/s: ${formatNumber(issued.length)} in ${formatNumber(row.durationSec)} s`;
+  return row;
+}
+
 export default {
   name: 'billing-run',
   async run({ targets, options, runId, onCleanup }) {
@@ -123,18 +162,8 @@ export default {
       notes.push(`${meters.length - accounts.length} accounts could not be opened; they were not billed.`);
 
     // Due from now on: the scheduler's next pass bills them (and whatever else is due).
-    await client.query('UPDATE billing_accounts SET opened_at = $2 WHERE id = ANY($1::uuid[])', [
-      accountIds,
-      new Date(period.start.getTime() - 86_400_000),
-    ]);
-    progress('billing-run: accounts due; waiting for the scheduler to start its pass');
-    const { value: run, cpu } = await withCpu(() => followRun(accounts.length));
-
-    const { rows: issued } = await client.query(
-      `SELECT account_id, total_minor::text, lines, issued_at FROM invoices
-       WHERE account_id = ANY($1::uuid[]) AND period_end = $2`,
-      [accountIds, period.end],
-    );
+    const billed = await billByMonthlyRun(client, accountIds, period, 'billing-run');
+    const { run, issued } = billed;
     const issuedAt = issued.map((r) => r.issued_at.getTime());
     const spanSeconds = issued.length > 1 ? (Math.max(...issuedAt) - Math.min(...issuedAt)) / 1000 : 0;
     const perSec = issued.length / run.seconds;
@@ -184,36 +213,24 @@ export default {
     removeCleanup();
     await client.end();
 
-    const row = {
-      scenario: 'billing-run.monthly-run',
-      description:
-        `The scheduler's monthly run (BillingRun, BILLING_RUN_BATCH_SIZE accounts per transaction) invoicing ` +
+    const row = monthlyRunRow(
+      'billing-run.monthly-run',
+      `The scheduler's monthly run (BillingRun, BILLING_RUN_BATCH_SIZE accounts per transaction) invoicing ` +
         `${formatNumber(accounts.length)} accounts due for the last whole month (${hours} hourly usage rows each, ` +
         'Europe/London, two rate bands): per batch the accounts and their meters locked, their unbilled usage read and ' +
         'priced, the invoices, late-usage marks and outbox events written with one statement each, one commit. Timed from ' +
         'billing-command /metrics showing the run start to it showing the run end (polled every 100 ms).',
-      kind: 'loop',
-      connections: 1,
-      durationSec: Math.round(run.seconds * 100) / 100,
-      requests: issued.length,
-      rps: Math.round(perSec * 10) / 10,
-      latencyMs: { p50: null, p95: null, p99: null },
-      errors: { total: run.end.failedBatches - run.before.failedBatches, samples: [] },
-      metrics: {
-        invoices: issued.length,
-        due: run.start.due,
-        failedBatches: run.end.failedBatches - run.before.failedBatches,
-        issuedAtSpanSeconds: Math.round(spanSeconds * 10) / 10,
-        beforePerSec: BEFORE_PER_SEC,
-        speedup: Math.round((perSec / BEFORE_PER_SEC) * 10) / 10,
-        projectedToBillingQuery: projected,
-        projectionSecondsAfterRun: Math.round(projectionSeconds * 10) / 10,
-      },
-      cpu: cpu.usage,
-    };
-    row.summary =
-      `${formatNumber(row.rps)} invoices/s: ${formatNumber(issued.length)} in ${formatNumber(row.durationSec)} s ` +
-      `(${formatNumber(row.metrics.speedup)}× the ${BEFORE_PER_SEC}/s of issueInvoice one by one); totals ` +
+      billed,
+    );
+    Object.assign(row.metrics, {
+      issuedAtSpanSeconds: Math.round(spanSeconds * 10) / 10,
+      beforePerSec: BEFORE_PER_SEC,
+      speedup: Math.round((perSec / BEFORE_PER_SEC) * 10) / 10,
+      projectedToBillingQuery: projected,
+      projectionSecondsAfterRun: Math.round(projectionSeconds * 10) / 10,
+    });
+    row.summary +=
+      ` (${formatNumber(row.metrics.speedup)}× the ${BEFORE_PER_SEC}/s of issueInvoice one by one); totals ` +
       `${checks.filter((c) => c.ok).length}/${checks.length} match; billing-query had all ` +
       `${formatNumber(projected)} ${formatNumber(row.metrics.projectionSecondsAfterRun)} s after the run ended`;
     notes.push(

@@ -322,7 +322,7 @@ export async function insertUsage(client, meters, from, hours, { chunk = 1000, l
   return { rows, ms: Math.round(performance.now() - started) };
 }
 
-/** Deletes the meters' usage rows (the large part of a run), in chunks, with progress. */
+/** Deletes the meters' usage rows (the large part of a run), in chunks, with progress, and vacuums. */
 export async function deleteUsage(client, meterIds, label = 'cleanup') {
   let rows = 0;
   const started = performance.now();
@@ -332,8 +332,11 @@ export async function deleteUsage(client, meterIds, label = 'cleanup') {
     ]);
     rows += result.rowCount;
   }
+  // Millions of dead rows left to autovacuum make the next run's seed and issuing read through
+  // them (a second run on the same stack measured 162/s instead of 196/s, a third 141/s).
+  await client.query('VACUUM (ANALYZE) usage_hourly');
   progress(
-    `${label}: deleted ${rows.toLocaleString('en-US')} usage_hourly rows of ${meterIds.length.toLocaleString('en-US')} meters ` +
+    `${label}: deleted ${rows.toLocaleString('en-US')} usage_hourly rows of ${meterIds.length.toLocaleString('en-US')} meters and vacuumed ` +
       `in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
   return rows;
