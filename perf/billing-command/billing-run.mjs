@@ -97,7 +97,7 @@ export async function billByMonthlyRun(client, accountIds, period, label) {
   progress(`${label}: ${formatNumber(accountIds.length)} accounts due; waiting for the scheduler`);
   const { value: run, cpu } = await withCpu(() => followRun(accountIds.length));
   const { rows: issued } = await client.query(
-    `SELECT id, account_id, total_minor::text, currency, lines, issued_at FROM invoices
+    `SELECT id, account_id, total_minor::text, currency, issued_at FROM invoices
      WHERE account_id = ANY($1::uuid[]) AND period_end = $2`,
     [accountIds, period.end],
   );

@@ -124,6 +124,7 @@ export function energyChanges(event: EnergyChangingEvent): EnergyChange[] {
   }
   return event.payload.readings.map(({ at, wh, replacesEstimateWh }) => {
     const replaced = replacesEstimateWh ?? 0;
+    // 0 - replaced, not -replaced: a reading that replaced nothing changes its estimate by 0, not -0.
     return { at, wh: wh - replaced, estimatedWh: 0 - replaced };
   });
 }
