@@ -66,9 +66,9 @@ async function dataQuality(
   const response = await graphql<{ meter: { dataQuality: Quality } }>(
     settings.gatewayUrl,
     `
-      query ($id: ID!, $from: DateTime!, $to: DateTime!) {
+      query ($id: ID!, $from: DateTime!, $to: DateTime!, $c: String) {
         meter(id: $id) {
-          dataQuality(from: $from, to: $to) {
+          dataQuality(from: $from, to: $to, consistency: $c) {
             intervals
             measured
             estimated
@@ -207,6 +207,7 @@ describe('meter data quality: a missing day is estimated, billed as estimated, a
               accepted
               duplicates
               replacedEstimates
+              consistencyToken
             }
           }
         `,
@@ -219,6 +220,7 @@ describe('meter data quality: a missing day is estimated, billed as estimated, a
     ).recordReadings;
     const { consistencyToken: correctedToken, ...receipt } = corrected;
     assert.deepEqual(receipt, { accepted: 96, duplicates: 0, replacedEstimates: 96 });
+    assert.ok(correctedToken, 'recordReadings returns a token to read the correction with');
     const again = dataOf(
       await recordReadings(
         customer,
