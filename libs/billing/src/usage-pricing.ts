@@ -1,4 +1,4 @@
-import { isValidTimeZone, localParts } from '@voltstream/calendar';
+import { isValidTimeZone, localHour } from '@voltstream/calendar';
 import { DomainError, FieldError, InvoiceLineKind } from '@voltstream/contracts';
 import { BillingErrorCodes } from './billing-errors';
 import { energyChargeMinor } from './money';
@@ -50,7 +50,7 @@ export interface PricingContext {
  * night no UTC hour starts in the skipped local hour, so its band gets nothing from it.
  */
 export function bandHour(hourStart: Date, timezone: string): number {
-  return localParts(hourStart, timezone).hour;
+  return localHour(hourStart, timezone);
 }
 
 export interface PricingOptions {

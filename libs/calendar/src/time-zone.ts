@@ -52,13 +52,23 @@ const memo = new Map<string, LocalParts>();
 const MEMO_LIMIT = 50_000;
 
 export function localParts(instant: Date, timeZone: string): LocalParts {
+  return { ...memoizedParts(instant, timeZone) };
+}
+
+/** `localParts(instant, timeZone).hour` without the copy: billing asks it for every hour it prices. */
+export function localHour(instant: Date, timeZone: string): number {
+  return memoizedParts(instant, timeZone).hour;
+}
+
+/** The memo's own object: callers outside this module get a copy, so none can change it. */
+function memoizedParts(instant: Date, timeZone: string): LocalParts {
   const key = `${timeZone}|${instant.getTime()}`;
   const known = memo.get(key);
-  if (known) return { ...known };
+  if (known) return known;
   const parts = computeLocalParts(instant, timeZone);
   if (memo.size >= MEMO_LIMIT) memo.clear();
   memo.set(key, parts);
-  return { ...parts };
+  return parts;
 }
 
 function computeLocalParts(instant: Date, timeZone: string): LocalParts {

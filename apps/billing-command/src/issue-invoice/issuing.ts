@@ -17,14 +17,14 @@ import {
 import { EventOutbox, Queryable } from '@voltstream/platform';
 import { randomUUID } from 'node:crypto';
 import { AccountMeterRow, AccountRow } from '../shared/billing-store';
-import { invoiceStore, splitUnbilled, UnbilledHour } from './invoice-store';
+import { invoiceStore, splitUnbilled, UnbilledHours } from './invoice-store';
 
 /** What issuing one account's invoice reads, locked in the issuer's transaction. */
 export interface LockedForIssuing {
   account: AccountRow;
   tariff: TariffCreatedV1;
   meters: readonly AccountMeterRow[];
-  unbilled: readonly UnbilledHour[];
+  unbilled: readonly UnbilledHours[];
   period: BillingPeriod;
 }
 
@@ -32,7 +32,7 @@ export interface LockedForIssuing {
 export interface DecidedInvoice {
   invoice: InvoiceIssuedV1;
   sequence: number;
-  unbilled: readonly UnbilledHour[];
+  unbilled: readonly UnbilledHours[];
   /** Account credit (left by voided invoices) that pays part of it at once, if the account has any. */
   credit: ReturnType<typeof applyAccountCredit>;
   /** Its events: InvoiceIssued, then AccountCreditApplied when credit pays part of it. */
