@@ -99,8 +99,11 @@ async function stopStackProjector(): Promise<void> {
   await eventually(async () => (processAlive(pid) ? undefined : true), 60_000, 'energy-query to exit');
 }
 
-const rebalanceLines = (instance: ServiceInstance) =>
-  instance.logs().filter((line) => /rebalanc|re-join|not aware of this member/i.test(line.msg));
+/** Rebalance notices the instance logged, at or after `since` (an ISO instant) when given. */
+const rebalanceLines = (instance: ServiceInstance, since = '') =>
+  instance
+    .logs()
+    .filter((line) => line.time >= since && /rebalanc|re-join|not aware of this member/i.test(line.msg));
 
 describe('projector instances: slow batches, stops and hand-overs', () => {
   let extra: ServiceInstance | undefined;
@@ -123,6 +126,10 @@ describe('projector instances: slow batches, stops and hand-overs', () => {
     );
     await stopStackProjector();
     const before = await stableGroup(1);
+    // The stack's instance leaving was a rebalance, which the extra one may log (a heartbeat
+    // answered REBALANCE_IN_PROGRESS just before the group stabilised, in a full run on 2026-12-04): only
+    // notices after the group stood stable with one member count against the slow batch.
+    const stableSince = new Date().toISOString();
 
     const token = await newUser();
     const meterId = (await registerMeter(token, 'UTC')).id;
@@ -154,7 +161,7 @@ describe('projector instances: slow batches, stops and hand-overs', () => {
 
     const after = await stableGroup(1);
     assert.deepEqual(after.members, before.members, 'the same member kept its partitions: no rebalance');
-    assert.deepEqual(rebalanceLines(extra), []);
+    assert.deepEqual(rebalanceLines(extra, stableSince), []);
     assert.deepEqual(
       extra.logs().filter((line) => line.msg === 'projection partition stalled'),
       [],
