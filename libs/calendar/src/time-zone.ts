@@ -88,7 +88,7 @@ function computeLocalParts(instant: Date, timeZone: string): LocalParts {
 
 /** Offset of local time from UTC at that instant, in milliseconds. */
 export function offsetMs(instant: Date, timeZone: string): number {
-  const p = localParts(instant, timeZone);
+  const p = memoizedParts(instant, timeZone);
   const wallAsUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
   const wholeSeconds = Math.floor(instant.getTime() / 1000) * 1000;
   return wallAsUtc - wholeSeconds;
@@ -105,7 +105,7 @@ function instantOfWallTime(year: number, month: number, day: number, timeZone: s
 export type CalendarUnit = 'hour' | 'day' | 'month';
 
 export function startOf(unit: CalendarUnit, instant: Date, timeZone: string): Date {
-  const p = localParts(instant, timeZone);
+  const p = memoizedParts(instant, timeZone);
   if (unit === 'hour') {
     const intoHour = (p.minute * 60 + p.second) * 1000 + (instant.getTime() % 1000);
     return new Date(instant.getTime() - intoHour);
@@ -122,6 +122,6 @@ export function nextStart(unit: CalendarUnit, start: Date, timeZone: string): Da
 
 /** The local calendar date, `YYYY-MM-DD`. */
 export function localDate(instant: Date, timeZone: string): string {
-  const p = localParts(instant, timeZone);
+  const p = memoizedParts(instant, timeZone);
   return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 }

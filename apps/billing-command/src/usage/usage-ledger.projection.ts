@@ -81,7 +81,7 @@ export class UsageLedgerProjection implements Projection<void> {
         case EnergyEventTypes.IntervalsEstimated: {
           if (!current)
             throw new UnapplicableEventError(
-              `readings for meter ${meterId}, which billing does not know yet`,
+              `readings or estimates for meter ${meterId}, which billing does not know yet`,
             );
           current.version = envelope.aggregateVersion;
           versions.set(meterId, current.version);

@@ -57,7 +57,7 @@ export class EnergyFactsProjection implements Projection<number> {
         case EnergyEventTypes.IntervalsEstimated: {
           if (!known) {
             throw new UnapplicableEventError(
-              `readings for meter ${envelope.aggregateId}, which feeds does not know yet`,
+              `readings or estimates for meter ${envelope.aggregateId}, which feeds does not know yet`,
             );
           }
           known.version = envelope.aggregateVersion;
