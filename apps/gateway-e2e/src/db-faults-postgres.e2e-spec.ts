@@ -299,7 +299,22 @@ describe('Postgres faults', () => {
     const first = quarterHourReadings('2026-08-01T00:00:00Z', 48, 4);
     const receipt = dataOf(await recordReadings(token, meter.id, first)).recordReadings;
     const day = { from: '2026-08-01T00:00:00Z', to: '2026-08-02T00:00:01Z', granularity: 'INTERVAL' };
-    dataOf(await readConsumption(token, meter.id, { ...day, consistency: receipt.consistencyToken }));
+    // Before the fault: the stack may still be catching up after F10's primary crashes (a full run
+    // on 2026-12-04 saw this read time out once), and CONSISTENCY_TIMEOUT asks for a retry.
+    const settled = await eventually(
+      async () => {
+        const read = await readConsumption(token, meter.id, {
+          ...day,
+          consistency: receipt.consistencyToken,
+        });
+        return read.errors.some((error) => error.extensions?.code === 'CONSISTENCY_TIMEOUT')
+          ? undefined
+          : read;
+      },
+      60_000,
+      'the first write readable with its token',
+    );
+    dataOf(settled);
     await energyQueryReadsReplica('reads on the replica');
     const replica = databaseUrl(settings.replicaUrl, 'postgres');
     const lags: number[] = [];
